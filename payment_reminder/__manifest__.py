@@ -1,0 +1,18 @@
+# Copyright 2026 payment_reminder authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Payment Reminders for Unpaid Orders",
+    "summary": "Win back orders placed but not paid: a daily reminder queue, "
+    "the right channel at the right moment, results and sheets",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Sales",
+    "author": "payment_reminder authors",
+    "website": "https://github.com/payment-reminder/payment_reminder",
+    "license": "LGPL-3",
+    "application": True,
+    "depends": ["sale_management", "mail", "sms", "portal", "payment", "phone_validation"],
+    "external_dependencies": {"python": ["phonenumbers"]},
+    "data": [],
+    "demo": [],
+    "installable": True,
+}
