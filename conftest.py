@@ -1,0 +1,28 @@
+"""pytest glue for pytest-odoo (repo level, applies to every addon's tests).
+
+pytest-odoo starts Odoo with ``server.start(stop=True)``: with ``--test-enable``
+(see addopts in setup.cfg) that creates the HTTP server on the test config's
+http_port, then shuts it down straight away.  HttpCase tests (url_open, browser_js
+tours) need it serving, so start a new one for the whole session.
+"""
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def odoo_http_server():
+    try:
+        from odoo.service import server as odoo_server
+    except ImportError:  # pytest run without Odoo: nothing to serve
+        yield None
+        return
+    srv = odoo_server.server
+    if srv is None or getattr(srv, "httpd", None) is None:
+        # Odoo not started, or started without --test-enable: no HTTP wanted
+        yield None
+        return
+    srv.httpd.server_close()  # stopped and closed by pytest-odoo's start
+    srv.http_spawn()  # a new server on the same port, in a daemon thread
+    yield srv.httpd
+    srv.httpd.shutdown()
+    srv.httpd.server_close()
