@@ -1,0 +1,83 @@
+# payment_reminder: build, run and test tooling.  `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ADDON     := payment_reminder
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+PORT      ?= 8069
+RUN_DB    ?= payment_reminder_demo
+TEST_DB   ?= payment_reminder_test
+TEST_PORT ?= 8169
+LINT_VENV ?= .venv-lint
+ODOO      := $(PY) tools/odoo
+export VENV PORT RUN_DB TEST_DB TEST_PORT
+
+.PHONY: help bootstrap run test pytest lint format bench clean
+
+help:
+	@echo "make run     install $(ADDON) with demo data in DB $(RUN_DB), serve on http://localhost:$(PORT) (admin/admin)"
+	@echo "make test    fresh DB $(TEST_DB), Odoo test runner + pytest-odoo, log check"
+	@echo "make pytest  TESTS=$(ADDON)/tests/test_x.py: update the addon in $(TEST_DB), run pytest on TESTS"
+	@echo "make lint    ruff, pylint-odoo, oca-checks-odoo-module/po, prettier (XML)"
+	@echo "make format  ruff format + fixes, prettier --write"
+	@echo "make bench   python bench/double11.py"
+	@echo "variables: PORT=$(PORT) TEST_PORT=$(TEST_PORT) ODOO_SRC=... TEST_TAGS=... VERBOSE=1 DEMO=1"
+
+bootstrap:
+	@tools/bootstrap.sh
+
+# (Re)create the demo DB unless it already has the addon installed, then serve.
+# Demo data is loaded because --without-demo is NOT passed (any value disables it).
+run: bootstrap
+	@state=$$(psql -X -d $(RUN_DB) -tAc "select state from ir_module_module where name='$(ADDON)'" 2>/dev/null || true); \
+	if [ "$$state" = installed ]; then \
+	    echo "[run] $(RUN_DB) has $(ADDON) installed: updating it"; \
+	    $(ODOO) -c var/odoo.conf -d $(RUN_DB) -u $(ADDON) --stop-after-init --no-http; \
+	else \
+	    echo "[run] creating $(RUN_DB) with $(ADDON) and demo data"; \
+	    dropdb --if-exists --force $(RUN_DB); \
+	    $(ODOO) -c var/odoo.conf -d $(RUN_DB) -i $(ADDON) --stop-after-init --no-http; \
+	fi
+	@echo "[run] serving http://localhost:$(PORT)  (login admin / password admin)"
+	$(ODOO) -c var/odoo.conf -d $(RUN_DB) --http-port $(PORT)
+
+test: bootstrap
+	$(PY) tools/run_tests.py --addon $(ADDON) --db $(TEST_DB) --port $(TEST_PORT) \
+	    $(if $(TEST_TAGS),--test-tags '$(TEST_TAGS)') $(if $(DEMO),--demo) $(if $(VERBOSE),--verbose) \
+	    $(TESTS)
+
+# Fast loop for one test file: reuse the test DB (create it if missing, else -u the addon).
+pytest: bootstrap
+	@state=$$(psql -X -d $(TEST_DB) -tAc "select state from ir_module_module where name='$(ADDON)'" 2>/dev/null || true); \
+	if [ "$$state" = installed ]; then flag=-u; else flag=-i; dropdb --if-exists --force $(TEST_DB); fi; \
+	$(ODOO) -c var/odoo-test.conf -d $(TEST_DB) $$flag $(ADDON) --without-demo=all --stop-after-init --no-http --log-level=warn
+	env -u HOST -u PORT -u USER -u PASSWORD $(PY) -m pytest \
+	    --odoo-database=$(TEST_DB) --odoo-config=var/odoo-test.conf $(or $(TESTS),$(ADDON))
+
+LINT_STAMP := $(LINT_VENV)/.requirements.stamp
+$(LINT_STAMP): requirements-lint.txt
+	@test -x $(LINT_VENV)/bin/python || python3 -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-lint.txt
+	@touch $@
+
+node_modules/.stamp: package.json package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && S= || S=sudo; \
+	    $$S apt-get update -qq && $$S env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm </dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: $(LINT_STAMP) node_modules/.stamp
+	LINT_VENV=$(LINT_VENV) tools/lint.sh $(ADDON)
+
+format: $(LINT_STAMP) node_modules/.stamp
+	$(LINT_VENV)/bin/ruff check --fix .
+	$(LINT_VENV)/bin/ruff format .
+	npx --no-install prettier --write --ignore-unknown '**/*.xml'
+
+bench: bootstrap
+	@if [ -f bench/double11.py ]; then $(PY) bench/double11.py; \
+	else echo "bench/double11.py does not exist yet"; exit 1; fi
+
+clean:
+	rm -rf var/log var/*.conf
