@@ -4,9 +4,31 @@ pytest-odoo starts Odoo with ``server.start(stop=True)``: with ``--test-enable``
 (see addopts in setup.cfg) that creates the HTTP server on the test config's
 http_port, then shuts it down straight away.  HttpCase tests (url_open, browser_js
 tours) need it serving, so start a new one for the whole session.
+
+It also flags the run as a test run the way Odoo's own runner does
+(odoo.tests.loader.run_suite), so code guarded by
+``threading.current_thread().testing`` or ``odoo.modules.module.current_test``
+(e.g. no ``cr.commit()`` in tests) behaves the same under both runners.
 """
 
+import threading
+
 import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def odoo_test_flags():
+    try:
+        from odoo.modules import module
+    except ImportError:
+        yield
+        return
+    thread = threading.current_thread()
+    module.current_test = True
+    thread.testing = True
+    yield
+    thread.testing = False
+    module.current_test = False
 
 
 @pytest.fixture(scope="session", autouse=True)
