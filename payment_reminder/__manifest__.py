@@ -13,6 +13,10 @@
     "depends": ["sale_management", "mail", "sms", "portal", "payment", "phone_validation"],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [],
-    "demo": [],
+    "demo": [
+        "demo/product_demo.xml",
+        "demo/res_partner_demo.xml",
+        "demo/payment_reminder_demo.xml",
+    ],
     "installable": True,
 }
