@@ -1,2 +1,10 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from . import res_company
+from . import res_config_settings
+from . import res_partner
+from . import sale_order
+from . import payment_reminder_window
+from . import payment_reminder_channel_rule
+from . import payment_reminder
+from . import payment_reminder_queue

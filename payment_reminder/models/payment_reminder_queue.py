@@ -1,0 +1,555 @@
+# Copyright 2026 payment_reminder authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The daily reminder queue: which customer to remind, when, how and by whom.
+
+Every rule the field taught us is one method below, named for the rule, run in
+the order of :meth:`PaymentReminderQueue._reminder_rules`. A rule receives the
+candidates of one step (one per customer) and either decides something for
+them (time, channel, agent) or sets ``skip_reason`` on the ones it excludes.
+Override a rule method to change it; add one to ``_reminder_rules``.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+# How far ahead the final "before close" reminders are planned.
+FINAL_HORIZON = timedelta(hours=2)
+# How many days ahead a reminder may roll when its window is full.
+ROLL_DAYS = 4
+
+
+class ReminderCandidate:
+    """One customer's unpaid orders, as the queue builder weighs them."""
+
+    def __init__(self, key, orders, step, anchor):
+        self.key = key
+        self.orders = orders  # sale.order, newest first
+        self.anchor = anchor  # the order the reminder is about
+        self.step = step
+        self.partner = anchor.partner_id.commercial_partner_id
+        self.contact = anchor.partner_id
+        self.scheduled_at = None
+        self.window = None
+        self.channel = None
+        self.user = None
+        self.skip_reason = None
+        self.segment = "new"
+        self.bad_payer = False
+        self.amount_company = 0.0
+        self.order_age_hours = 0.0
+
+    def __repr__(self):
+        return f"<ReminderCandidate {self.key} {self.step} {self.anchor.name}>"
+
+
+class PaymentReminderQueue(models.AbstractModel):
+    _name = "payment.reminder.queue"
+    _description = "Payment reminder queue builder"
+
+    @api.model
+    def _build(self, company, now):
+        """Build and refresh ``company``'s queue as of ``now`` (naive UTC).
+
+        :return: the reminders created or refreshed
+        """
+        self.env["sale.order"]._payment_reminder_lock(company, "queue")
+        self._reminder_release_expired_promises(company, now)
+        self._reminder_drop_paid_orders(company)
+        orders = self._reminder_unpaid_orders(company, now)
+        groups = self._reminder_group_by_customer(orders)
+        reminders = self.env["payment.reminder"]
+        for step in ("first", "final"):
+            candidates = self._reminder_candidates(company, groups, step, now)
+            for rule in self._reminder_rules():
+                rule(company, [c for c in candidates if not c.skip_reason], now)
+            reminders |= self._reminder_save(company, candidates, now)
+        return reminders
+
+    @api.model
+    def _reminder_rules(self):
+        """The rules, in the order they run for each step."""
+        return [
+            self._reminder_skip_payment_in_progress,
+            self._reminder_skip_customers_who_paid_today,
+            self._reminder_skip_do_not_contact,
+            self._reminder_skip_max_reached,
+            self._reminder_schedule,
+            self._reminder_respect_min_interval,
+            self._reminder_profile_customers,
+            self._reminder_choose_channel,
+            self._reminder_assign_agent,
+        ]
+
+    # === WHICH ORDERS === #
+
+    @api.model
+    def _reminder_release_expired_promises(self, company, now):
+        """A promise to pay that was not kept puts the order back in the queue."""
+        orders = self.env["sale.order"].search(
+            [
+                ("company_id", "=", company.id),
+                ("reminder_promised_at", "!=", False),
+                ("reminder_promised_at", "<=", now),
+            ]
+        )
+        orders.reminder_promised_at = False
+
+    @api.model
+    def _reminder_drop_paid_orders(self, company):
+        """Planned reminders stop covering orders paid since they were planned."""
+        reminders = self.env["payment.reminder"].search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "planned"),
+                ("order_ids.awaiting_payment", "=", False),
+            ]
+        )
+        for reminder in reminders:
+            paid = reminder.order_ids.filtered(lambda o: not o.awaiting_payment)
+            if reminder.order_id in paid or paid == reminder.order_ids:
+                reminder.write({"state": "skipped", "skip_reason": "paid"})
+            else:
+                reminder.order_ids -= paid
+
+    @api.model
+    def _reminder_unpaid_orders_domain(self, company, now):
+        return [
+            ("company_id", "=", company.id),
+            ("awaiting_payment", "=", True),
+            ("date_order", ">=", company.payment_reminder_start_from or datetime.min),
+            ("reminder_promised_at", "=", False),
+            "|",
+            ("payment_deadline", "=", False),
+            ("payment_deadline", ">", now),
+        ]
+
+    @api.model
+    def _reminder_unpaid_orders(self, company, now):
+        return self.env["sale.order"].search(
+            self._reminder_unpaid_orders_domain(company, now),
+            order="date_order desc, id desc",
+        )
+
+    @api.model
+    def _reminder_group_by_customer(self, orders):
+        """Rules 1 and 3: one customer = one commercial partner, or one mobile.
+
+        Orders sharing a normalised mobile number (see
+        ``sale.order.reminder_customer_key``) are one customer, whatever partner
+        record they were placed with. Each group lists the orders newest first.
+        """
+        groups = defaultdict(lambda: self.env["sale.order"])
+        for order in orders:
+            groups[order.reminder_customer_key] |= order
+        return groups
+
+    @api.model
+    def _reminder_candidates(self, company, groups, step, now):
+        """The customers who need a reminder of ``step``.
+
+        First reminders are about the latest order (the customer's final
+        decision) and cover all their unpaid orders. Flash-sale orders get no
+        first reminder: they only have time for the one before close. The final
+        reminder is about the order closing first, planned once its deadline
+        is near.
+        """
+        candidates = []
+        for key, orders in groups.items():
+            if step == "first":
+                regular = orders.filtered(lambda o: not o.is_flash_sale)
+                if regular:
+                    candidates.append(ReminderCandidate(key, orders, step, regular[0]))
+                continue
+            closing = orders.filtered(
+                lambda o: o.payment_deadline
+                and o.payment_deadline - self._reminder_final_lead(company, o)
+                <= now + FINAL_HORIZON
+            ).sorted("payment_deadline")
+            if closing:
+                candidates.append(ReminderCandidate(key, orders, step, closing[0]))
+        return candidates
+
+    # === WHOM NOT TO REMIND === #
+
+    @api.model
+    def _reminder_skip_payment_in_progress(self, company, candidates, now):
+        """A payment still syncing (pending or authorized) is not chased."""
+        for candidate in candidates:
+            if candidate.anchor._payment_reminder_has_payment_in_progress():
+                candidate.skip_reason = "payment_in_progress"
+
+    @api.model
+    def _reminder_skip_customers_who_paid_today(self, company, candidates, now):
+        """Rule 2: a customer who paid another order placed the same day is done."""
+        if not candidates:
+            return
+        days = {
+            c: self._reminder_local_day(company, c.anchor.date_order) for c in candidates
+        }
+        first_day, last_day = min(days.values()), max(days.values())
+        tz = self._reminder_tz(company)
+        paid = self.env["sale.order"].search_fetch(
+            [
+                ("company_id", "=", company.id),
+                ("reminder_customer_key", "in", [c.key for c in candidates]),
+                ("state", "=", "sale"),
+                ("awaiting_payment", "=", False),
+                ("date_order", ">=", self._reminder_utc(tz, first_day, time.min)),
+                ("date_order", "<=", self._reminder_utc(tz, last_day, time.max)),
+            ],
+            ["reminder_customer_key", "date_order"],
+        )
+        paid_days = {
+            (order.reminder_customer_key, self._reminder_local_day(company, order.date_order))
+            for order in paid
+        }
+        for candidate in candidates:
+            if (candidate.key, days[candidate]) in paid_days:
+                candidate.skip_reason = "paid_same_day"
+
+    @api.model
+    def _reminder_skip_do_not_contact(self, company, candidates, now):
+        """Rule 9: never remind a customer who asked not to be contacted."""
+        for candidate in candidates:
+            partners = candidate.orders.partner_id.commercial_partner_id
+            if any(partners.mapped("payment_reminder_opt_out")):
+                candidate.skip_reason = "opt_out"
+
+    @api.model
+    def _reminder_skip_max_reached(self, company, candidates, now):
+        """Rule 9: an order gets at most ``max_count`` reminders."""
+        if not candidates:
+            return
+        anchors = self.env["sale.order"].union(*(c.anchor for c in candidates))
+        done = dict(
+            self.env["payment.reminder"]._read_group(
+                [("order_ids", "in", anchors.ids), ("state", "=", "done")],
+                ["order_ids"],
+                ["__count"],
+            )
+        )
+        for candidate in candidates:
+            if done.get(candidate.anchor, 0) >= company.payment_reminder_max_count:
+                candidate.skip_reason = "max_reached"
+
+    # === WHEN === #
+
+    @api.model
+    def _reminder_schedule(self, company, candidates, now):
+        """Rules 4 to 8: the moment of each reminder."""
+        for candidate in candidates:
+            if candidate.step == "final":
+                scheduled_at = self._reminder_time_before_close(company, candidate.anchor)
+                window = self.env["payment.reminder.window"]
+            elif company.payment_reminder_cutoff_mode:
+                scheduled_at, window = self._reminder_time_before_cutoff(
+                    company, candidate.anchor
+                )
+            else:
+                scheduled_at, window = self._reminder_time_in_window(
+                    company, candidate.anchor
+                )
+            if not scheduled_at:
+                candidate.skip_reason = "no_slot"
+            candidate.scheduled_at, candidate.window = scheduled_at, window
+
+    @api.model
+    def _reminder_earliest(self, company, order):
+        """Rule 4: not before the minimum delay after the order was placed."""
+        return order.date_order + timedelta(minutes=company.payment_reminder_min_delay)
+
+    @api.model
+    def _reminder_time_in_window(self, company, order):
+        """Rule 5: remind inside the window of the hour the order was placed.
+
+        A night order (the window runs past midnight) is reminded the next
+        morning. An order that cannot be reminded inside its own window before
+        it ends or before the deadline rolls to the next window.
+        """
+        tz = self._reminder_tz(company)
+        windows = self.env["payment.reminder.window"]._get_windows(company, "order")
+        earliest = self._reminder_earliest(company, order)
+        placed = self._reminder_local(tz, order.date_order)
+        hour = placed.hour + placed.minute / 60
+        own = windows.filtered(lambda w: w._contains_hour(hour))[:1]
+        if own:
+            day = placed.date()
+            if own._wraps_midnight() and hour >= own.placed_from:
+                day += timedelta(days=1)
+            start, end = own._slot_on(day, tz)
+            scheduled_at = self._reminder_fit(start, end, earliest, order.payment_deadline)
+            if scheduled_at:
+                return scheduled_at, own
+        return self._reminder_next_slot(windows, earliest, order.payment_deadline, tz)
+
+    @api.model
+    def _reminder_time_before_cutoff(self, company, order):
+        """Rule 6: remind in the hour before the next dispatch cut-off."""
+        tz = self._reminder_tz(company)
+        cutoffs = self.env["payment.reminder.window"]._get_windows(company, "cutoff")
+        earliest = self._reminder_earliest(company, order)
+        return self._reminder_next_slot(cutoffs, earliest, order.payment_deadline, tz)
+
+    @api.model
+    def _reminder_final_lead(self, company, order):
+        """Rules 7 and 8: how long before the deadline the final reminder goes.
+
+        Flash-sale orders are reminded against their short deadline.
+        """
+        if order.is_flash_sale:
+            return timedelta(minutes=company.payment_reminder_flash_remind_before)
+        return timedelta(minutes=company.payment_reminder_final_before)
+
+    @api.model
+    def _reminder_time_before_close(self, company, order):
+        """Rules 7 and 8: the final reminder, shortly before the order closes."""
+        scheduled_at = order.payment_deadline - self._reminder_final_lead(company, order)
+        if not order.is_flash_sale:
+            scheduled_at = max(scheduled_at, self._reminder_earliest(company, order))
+        return scheduled_at if scheduled_at < order.payment_deadline else None
+
+    @api.model
+    def _reminder_fit(self, start, end, earliest, deadline):
+        """The first moment in [start, end) not before ``earliest`` nor the deadline."""
+        scheduled_at = max(start, earliest)
+        if scheduled_at >= end or (deadline and scheduled_at >= deadline):
+            return None
+        return scheduled_at
+
+    @api.model
+    def _reminder_next_slot(self, windows, earliest, deadline, tz):
+        """The first slot of ``windows`` that still has room after ``earliest``."""
+        first_day = self._reminder_local(tz, earliest).date() - timedelta(days=1)
+        for start, end, window in windows._slots_between(first_day, ROLL_DAYS, tz):
+            scheduled_at = self._reminder_fit(start, end, earliest, deadline)
+            if scheduled_at:
+                return scheduled_at, window
+        return None, windows.browse()
+
+    @api.model
+    def _reminder_respect_min_interval(self, company, candidates, now):
+        """Rule 9: never contact a customer twice within the minimum interval."""
+        if not candidates:
+            return
+        last_contacts = dict(
+            self.env["payment.reminder"]._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("customer_key", "in", [c.key for c in candidates]),
+                    ("state", "=", "done"),
+                ],
+                ["customer_key"],
+                ["done_at:max"],
+            )
+        )
+        interval = timedelta(minutes=company.payment_reminder_min_interval)
+        for candidate in candidates:
+            last = last_contacts.get(candidate.key)
+            if not last or candidate.scheduled_at >= last + interval:
+                continue
+            candidate.scheduled_at = last + interval
+            deadline = candidate.anchor.payment_deadline
+            if deadline and candidate.scheduled_at >= deadline:
+                candidate.skip_reason = "too_soon"
+
+    # === HOW === #
+
+    @api.model
+    def _reminder_profile_customers(self, company, candidates, now):
+        """New or returning, bad payer or not, amount and age: what channels weigh."""
+        if not candidates:
+            return
+        history = defaultdict(lambda: {"paid": 0, "closed": 0})
+        for key, state, count in self.env["sale.order"]._read_group(
+            [
+                ("reminder_customer_key", "in", [c.key for c in candidates]),
+                ("awaiting_payment", "=", False),
+                ("state", "in", ("sale", "cancel")),
+            ],
+            ["reminder_customer_key", "state"],
+            ["__count"],
+        ):
+            history[key]["paid" if state == "sale" else "closed"] += count
+        for candidate in candidates:
+            past = history[candidate.key]
+            candidate.segment = "returning" if past["paid"] else "new"
+            candidate.bad_payer = (
+                not past["paid"] and past["closed"] >= company.payment_reminder_bad_payer_count
+            )
+            candidate.amount_company = sum(
+                order.currency_id._convert(
+                    order.amount_total - order.amount_paid,
+                    company.currency_id,
+                    company,
+                    order.date_order.date(),
+                )
+                for order in candidate.orders
+            )
+            candidate.order_age_hours = (
+                candidate.scheduled_at - candidate.anchor.date_order
+            ).total_seconds() / 3600
+
+    @api.model
+    def _reminder_choose_channel(self, company, candidates, now):
+        """Rule 10: the first channel rule that matches and can reach the customer."""
+        rules = self.env["payment.reminder.channel.rule"].search(
+            [("company_id", "in", (False, company.id))]
+        )
+        for candidate in candidates:
+            for rule in rules:
+                if rule._matches(candidate) and self._reminder_channel_usable(
+                    candidate, rule.channel
+                ):
+                    candidate.channel = rule.channel
+                    break
+            else:
+                candidate.skip_reason = "no_channel"
+
+    @api.model
+    def _reminder_channel_usable(self, candidate, channel):
+        """Whether ``channel`` reaches the customer (address, number, blacklists)."""
+        contact = candidate.contact
+        if channel in ("email", "portal"):
+            return bool(contact.email) and not contact.is_blacklisted
+        if channel == "sms":
+            return bool(contact.payment_reminder_mobile) and not (
+                contact.phone_sanitized_blacklisted
+            )
+        if channel == "phone":
+            return bool(contact.phone_sanitized) and not contact.phone_sanitized_blacklisted
+        return False
+
+    # === WHO === #
+
+    @api.model
+    def _reminder_assign_agent(self, company, candidates, now):
+        """Rule 11: the order's salesperson, else the least busy team member."""
+        team = company.payment_reminder_team_ids
+        load = defaultdict(int)
+        if team:
+            for user, count in self.env["payment.reminder"]._read_group(
+                [("user_id", "in", team.ids), ("state", "=", "planned")],
+                ["user_id"],
+                ["__count"],
+            ):
+                load[user] = count
+        for candidate in candidates:
+            salesperson = candidate.anchor.user_id
+            if salesperson and not salesperson.share:
+                candidate.user = salesperson
+            elif team:
+                candidate.user = min(team, key=lambda user: (load[user], user.id))
+                load[candidate.user] += 1
+
+    # === SAVING === #
+
+    @api.model
+    def _reminder_save(self, company, candidates, now):
+        """Create new reminders and refresh planned ones, never twice per day.
+
+        A customer already reminded about exactly these orders, or already
+        reminded (or skipped) at this step on that day, gets nothing new; the
+        unique index on (company, customer, step, day) guards this against
+        concurrent builders too.
+        """
+        Reminder = self.env["payment.reminder"]
+        existing = Reminder.search(
+            [
+                ("company_id", "=", company.id),
+                ("customer_key", "in", [c.key for c in candidates]),
+                ("step", "in", ("first", "final")),
+                "|",
+                ("state", "=", "planned"),
+                ("scheduled_at", ">=", now - timedelta(days=ROLL_DAYS + 3)),
+            ]
+        )
+        planned = {(r.customer_key, r.step): r for r in existing if r.state == "planned"}
+        taken = {(r.customer_key, r.step, r.queue_date) for r in existing}
+        covered = defaultdict(lambda: self.env["sale.order"])
+        for reminder in existing.filtered(lambda r: r.state != "planned"):
+            covered[(reminder.customer_key, reminder.step)] |= reminder.order_ids
+        saved = Reminder
+        to_create = []
+        for candidate in candidates:
+            values = self._reminder_prepare_values(company, candidate, now)
+            reminder = planned.get((candidate.key, candidate.step))
+            if reminder:
+                changed = self._reminder_changed_values(reminder, values)
+                if changed:
+                    reminder.write(changed)
+                saved |= reminder
+                continue
+            if not (candidate.orders - covered[(candidate.key, candidate.step)]):
+                continue
+            if (candidate.key, candidate.step, values["queue_date"]) in taken:
+                continue
+            taken.add((candidate.key, candidate.step, values["queue_date"]))
+            to_create.append(values)
+        return saved | Reminder.create(to_create)
+
+    @api.model
+    def _reminder_changed_values(self, reminder, values):
+        """The part of ``values`` that would change ``reminder``."""
+        changed = {}
+        for name, value in values.items():
+            field = reminder._fields[name]
+            new = field.convert_to_record(field.convert_to_cache(value, reminder), reminder)
+            if new != reminder[name]:
+                changed[name] = value
+        return changed
+
+    @api.model
+    def _reminder_prepare_values(self, company, candidate, now):
+        currency = candidate.anchor.currency_id
+        by_currency = defaultdict(float)
+        for order in candidate.orders:
+            by_currency[order.currency_id] += order.amount_total - order.amount_paid
+        scheduled_at = candidate.scheduled_at or now
+        values = {
+            "partner_id": candidate.partner.id,
+            "order_id": candidate.anchor.id,
+            "order_ids": [fields.Command.set(candidate.orders.ids)],
+            "customer_key": candidate.key,
+            "step": candidate.step,
+            "company_id": company.id,
+            "currency_id": currency.id,
+            "amount_unpaid": by_currency.pop(currency),
+            "amount_unpaid_other": ", ".join(
+                other.format(amount) for other, amount in by_currency.items()
+            )
+            or False,
+            "scheduled_at": scheduled_at,
+            "queue_date": self._reminder_local_day(company, scheduled_at),
+            "channel": candidate.channel or False,
+            "user_id": candidate.user.id if candidate.user else False,
+            "window_id": candidate.window.id if candidate.window else False,
+            "state": "skipped" if candidate.skip_reason else "planned",
+            "skip_reason": candidate.skip_reason or False,
+        }
+        return values
+
+    # === TIME HELPERS === #
+
+    @api.model
+    def _reminder_tz(self, company):
+        return pytz.timezone(company.payment_reminder_tz or "UTC")
+
+    @api.model
+    def _reminder_local(self, tz, utc_datetime):
+        return pytz.utc.localize(utc_datetime).astimezone(tz)
+
+    @api.model
+    def _reminder_utc(self, tz, day, moment):
+        local = tz.localize(datetime.combine(day, moment))
+        return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
+    def _reminder_local_day(self, company, utc_datetime):
+        return self._reminder_local(self._reminder_tz(company), utc_datetime).date()

@@ -1,0 +1,153 @@
+# Copyright 2026 payment_reminder authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.base.models.res_partner import _tz_get
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    payment_reminder_enabled = fields.Boolean(
+        string="Payment reminders",
+        default=True,
+        help="Build a daily reminder queue for this company's unpaid orders.",
+    )
+    payment_reminder_tz = fields.Selection(
+        _tz_get,
+        string="Shop time zone",
+        default=lambda self: self.env.user.tz or "Asia/Shanghai",
+        help="Time zone in which reminder windows, call windows and 'the same day' "
+        "are read.",
+    )
+    payment_reminder_start_from = fields.Datetime(
+        string="Remind orders placed after",
+        default=fields.Datetime.now,
+        help="Orders placed before this moment are never reminded, so that installing "
+        "the module on an existing database does not fire reminders at old orders.",
+    )
+    payment_reminder_min_delay = fields.Integer(
+        string="Minimum delay (minutes)",
+        default=30,
+        help="Never remind an order sooner than this after it was placed: the customer "
+        "may still be paying.",
+    )
+    payment_reminder_min_interval = fields.Integer(
+        string="Minimum interval (minutes)",
+        default=120,
+        help="Never contact the same customer twice within this interval.",
+    )
+    payment_reminder_max_count = fields.Integer(
+        string="Reminders per order",
+        default=2,
+        help="The most reminders an order gets, the final one included.",
+    )
+    payment_reminder_deadline_hours = fields.Integer(
+        string="Close unpaid orders after (hours)",
+        default=72,
+        help="Unpaid orders are cancelled this many hours after they were placed. "
+        "0 never closes them.",
+    )
+    payment_reminder_final_before = fields.Integer(
+        string="Final reminder before close (minutes)",
+        default=30,
+        help="The last reminder goes out this many minutes before the order closes.",
+    )
+    payment_reminder_flash_deadline = fields.Integer(
+        string="Flash-sale deadline (minutes)",
+        default=30,
+        help="Flash-sale orders close this many minutes after they were placed.",
+    )
+    payment_reminder_flash_remind_before = fields.Integer(
+        string="Flash-sale reminder before close (minutes)",
+        default=15,
+        help="Flash-sale orders get one reminder this many minutes before they close.",
+    )
+    payment_reminder_flash_tag_ids = fields.Many2many(
+        "product.tag",
+        "payment_reminder_company_flash_tag_rel",
+        string="Flash-sale product tags",
+        help="An order with a product carrying one of these tags is a flash-sale order.",
+    )
+    payment_reminder_flash_pricelist_ids = fields.Many2many(
+        "product.pricelist",
+        "payment_reminder_company_flash_pricelist_rel",
+        string="Flash-sale pricelists",
+        help="An order with one of these pricelists is a flash-sale order.",
+    )
+    payment_reminder_cutoff_mode = fields.Boolean(
+        string="Remind before dispatch cut-off",
+        help="Remind in the hour before the next dispatch cut-off (the 'cut-off' "
+        "windows) instead of by the hour the order was placed, so the message can "
+        "promise same-day shipping.",
+    )
+    payment_reminder_team_ids = fields.Many2many(
+        "res.users",
+        "payment_reminder_company_team_rel",
+        string="Reminder team",
+        help="Agents who share the reminders of orders without a salesperson.",
+    )
+    payment_reminder_bad_payer_count = fields.Integer(
+        string="Closed-unpaid orders of a bad payer",
+        default=3,
+        help="A customer with at least this many orders closed unpaid and none paid "
+        "gets no phone call.",
+    )
+
+    # === CONSTRAINT METHODS === #
+
+    @api.constrains(
+        "payment_reminder_min_delay",
+        "payment_reminder_min_interval",
+        "payment_reminder_max_count",
+        "payment_reminder_deadline_hours",
+        "payment_reminder_final_before",
+        "payment_reminder_flash_deadline",
+        "payment_reminder_flash_remind_before",
+        "payment_reminder_bad_payer_count",
+    )
+    def _check_payment_reminder_settings(self):
+        for company in self:
+            numbers = [
+                company.payment_reminder_min_delay,
+                company.payment_reminder_min_interval,
+                company.payment_reminder_deadline_hours,
+                company.payment_reminder_final_before,
+                company.payment_reminder_flash_deadline,
+                company.payment_reminder_flash_remind_before,
+            ]
+            if any(number < 0 for number in numbers):
+                raise ValidationError(
+                    _("Payment reminder delays and deadlines cannot be negative.")
+                )
+            if company.payment_reminder_max_count < 1:
+                raise ValidationError(
+                    _("An order needs at least one reminder.")
+                )
+            if company.payment_reminder_bad_payer_count < 1:
+                raise ValidationError(
+                    _("A bad payer has at least one order closed unpaid.")
+                )
+            deadline = company.payment_reminder_deadline_hours * 60
+            if deadline and deadline <= company.payment_reminder_min_delay:
+                raise ValidationError(
+                    _(
+                        "Orders would close (%(deadline)s minutes) before the first "
+                        "reminder may go out (%(delay)s minutes).",
+                        deadline=deadline,
+                        delay=company.payment_reminder_min_delay,
+                    )
+                )
+            if (
+                company.payment_reminder_flash_deadline
+                and company.payment_reminder_flash_remind_before
+                >= company.payment_reminder_flash_deadline
+            ):
+                raise ValidationError(
+                    _(
+                        "The flash-sale reminder must go out after the order is "
+                        "placed: make it fewer minutes before close than the "
+                        "flash-sale deadline."
+                    )
+                )

@@ -1,0 +1,316 @@
+# Copyright 2026 payment_reminder authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+import threading
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+REMINDER_STATES = [
+    ("none", "Not in the queue"),
+    ("pending", "Awaiting reminder"),
+    ("reminded", "Reminded"),
+    ("promised", "Payment promised"),
+    ("excluded", "Excluded"),
+    ("paid", "Paid"),
+    ("closed", "Closed unpaid"),
+]
+CLOSE_BATCH_SIZE = 500
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    awaiting_payment = fields.Boolean(
+        compute="_compute_awaiting_payment",
+        store=True,
+        index=True,
+        help="The customer placed this order but has not paid what it requires.",
+    )
+    is_flash_sale = fields.Boolean(
+        string="Flash sale",
+        compute="_compute_is_flash_sale",
+        store=True,
+        readonly=False,
+        help="Flash-sale orders close after the short flash-sale deadline and are "
+        "reminded against that deadline.",
+    )
+    payment_deadline = fields.Datetime(
+        compute="_compute_payment_deadline",
+        store=True,
+        index=True,
+        help="When the order closes if it is still unpaid.",
+    )
+    reminder_ids = fields.Many2many(
+        "payment.reminder",
+        "payment_reminder_sale_order_rel",
+        "sale_order_id",
+        "reminder_id",
+        string="Reminders",
+        copy=False,
+    )
+    reminder_count = fields.Integer(compute="_compute_reminder_count")
+    reminder_state = fields.Selection(
+        REMINDER_STATES,
+        compute="_compute_reminder_state",
+        store=True,
+        index=True,
+        copy=False,
+    )
+    reminder_promised_at = fields.Datetime(
+        string="Payment promised for",
+        copy=False,
+        tracking=True,
+        help="The customer promised to pay by then: reminders and automatic closing "
+        "wait until this moment.",
+    )
+    reminder_closed_kind = fields.Selection(
+        [("auto", "Closed automatically"), ("manual", "Closed by agent or customer")],
+        string="Closed",
+        copy=False,
+        readonly=True,
+    )
+    reminder_customer_key = fields.Char(
+        compute="_compute_reminder_customer_key",
+        store=True,
+        index=True,
+        help="Orders with the same key belong to one customer for reminding: the "
+        "customer's mobile number, else the commercial partner.",
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends(
+        "state",
+        "require_payment",
+        "prepayment_percent",
+        "amount_total",
+        "partner_id",
+        "signature",
+        "transaction_ids.state",
+        "transaction_ids.amount",
+    )
+    def _compute_awaiting_payment(self):
+        public_partners = self._payment_reminder_public_partners()
+        for order in self:
+            order.awaiting_payment = order._payment_reminder_is_awaiting_payment(
+                public_partners
+            )
+
+    @api.depends(
+        "pricelist_id",
+        "order_line.product_id",
+        "company_id.payment_reminder_flash_tag_ids",
+        "company_id.payment_reminder_flash_pricelist_ids",
+    )
+    def _compute_is_flash_sale(self):
+        for order in self:
+            company = order.company_id
+            tags = order.order_line.product_id.all_product_tag_ids
+            order.is_flash_sale = bool(
+                tags & company.payment_reminder_flash_tag_ids
+                or order.pricelist_id & company.payment_reminder_flash_pricelist_ids
+            )
+
+    @api.depends(
+        "date_order",
+        "is_flash_sale",
+        "company_id.payment_reminder_deadline_hours",
+        "company_id.payment_reminder_flash_deadline",
+    )
+    def _compute_payment_deadline(self):
+        for order in self:
+            company = order.company_id
+            if order.is_flash_sale and company.payment_reminder_flash_deadline:
+                delay = timedelta(minutes=company.payment_reminder_flash_deadline)
+            elif company.payment_reminder_deadline_hours:
+                delay = timedelta(hours=company.payment_reminder_deadline_hours)
+            else:
+                delay = None
+            order.payment_deadline = (
+                order.date_order + delay if delay and order.date_order else False
+            )
+
+    def _compute_reminder_count(self):
+        for order in self:
+            order.reminder_count = len(order.reminder_ids)
+
+    @api.depends(
+        "state",
+        "awaiting_payment",
+        "reminder_promised_at",
+        "reminder_closed_kind",
+        "reminder_ids.state",
+        "partner_id.commercial_partner_id.payment_reminder_opt_out",
+    )
+    def _compute_reminder_state(self):
+        for order in self:
+            order.reminder_state = order._payment_reminder_state()
+
+    @api.depends("partner_id.commercial_partner_id.payment_reminder_mobile")
+    def _compute_reminder_customer_key(self):
+        for order in self:
+            partner = order.partner_id.commercial_partner_id
+            order.reminder_customer_key = (
+                partner.payment_reminder_mobile or f"partner-{partner.id}"
+                if partner
+                else False
+            )
+
+    # === BUSINESS METHODS: what "awaiting payment" means === #
+
+    @api.model
+    def _payment_reminder_public_partners(self):
+        """Partners of public users (the website visitor): never reminded."""
+        public_group = self.env.ref("base.group_public", raise_if_not_found=False)
+        if not public_group:
+            return self.env["res.partner"]
+        return public_group.sudo().with_context(active_test=False).users.partner_id
+
+    def _payment_reminder_is_awaiting_payment(self, public_partners):
+        """Whether the customer placed this order and has not paid what it needs.
+
+        Placed means: the customer reached the payment step (a transaction
+        exists), accepted the quotation online, received a quotation that
+        requires payment, or the order was confirmed while its required
+        prepayment is still missing.
+        """
+        self.ensure_one()
+        if (
+            self.state == "cancel"
+            or not self.partner_id
+            or self.partner_id in public_partners
+            or self.currency_id.compare_amounts(self.amount_total, 0.0) <= 0
+            or self._payment_reminder_is_paid_enough()
+        ):
+            return False
+        if self.state == "sale":
+            return self.require_payment
+        return bool(
+            self.transaction_ids.filtered(lambda tx: tx.state in ("draft", "pending"))
+            or (self.require_payment and (self.state == "sent" or self.signature))
+        )
+
+    def _payment_reminder_is_paid_enough(self):
+        """Authorized and confirmed payments cover what the order requires."""
+        self.ensure_one()
+        paid = sum(
+            tx.amount
+            for tx in self.transaction_ids
+            if tx.state in ("authorized", "done")
+        )
+        required = (
+            self._get_prepayment_required_amount()
+            if self.require_payment
+            else self.amount_total
+        )
+        return self.currency_id.compare_amounts(paid, required) >= 0
+
+    def _payment_reminder_has_payment_in_progress(self):
+        """A payment is pending or authorized: the money may be on its way."""
+        self.ensure_one()
+        return any(
+            tx.state in ("pending", "authorized") for tx in self.transaction_ids
+        )
+
+    def _payment_reminder_state(self):
+        self.ensure_one()
+        if self.state == "cancel":
+            return "closed" if self.reminder_closed_kind or self.reminder_ids else "none"
+        if not self.awaiting_payment:
+            return "paid" if self.reminder_ids else "none"
+        if self.partner_id.commercial_partner_id.payment_reminder_opt_out:
+            return "excluded"
+        if self.reminder_promised_at:
+            return "promised"
+        if any(reminder.state == "done" for reminder in self.reminder_ids):
+            return "reminded"
+        return "pending"
+
+    # === ACTION METHODS === #
+
+    def action_view_payment_reminders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "payment_reminder.action_payment_reminder"
+        )
+        action["domain"] = [("order_ids", "in", self.ids)]
+        action["context"] = {"search_default_group_by_state": False}
+        return action
+
+    # === BUSINESS METHODS: closing what stays unpaid === #
+
+    @api.model
+    def _cron_close_unpaid(self, now=None):
+        """Cancel the orders still unpaid at their payment deadline, in batches."""
+        now = now or fields.Datetime.now()
+        orders = self.search(self._payment_reminder_expired_domain(now))
+        cron = self.env["ir.cron"]
+        for start in range(0, len(orders), CLOSE_BATCH_SIZE):
+            batch = orders[start : start + CLOSE_BATCH_SIZE]
+            batch._payment_reminder_close_expired()
+            cron._notify_progress(
+                done=start + len(batch), remaining=len(orders) - start - len(batch)
+            )
+            self._payment_reminder_commit()
+
+    @api.model
+    def _payment_reminder_expired_domain(self, now):
+        return [
+            ("awaiting_payment", "=", True),
+            ("payment_deadline", "!=", False),
+            ("payment_deadline", "<=", now),
+            ("company_id.payment_reminder_enabled", "=", True),
+            "|",
+            ("reminder_promised_at", "=", False),
+            ("reminder_promised_at", "<=", now),
+        ]
+
+    def _payment_reminder_close_expired(self):
+        """Close these expired orders, never one with a payment under way."""
+        to_close = self.filtered(
+            lambda order: order.awaiting_payment
+            and not order._payment_reminder_has_payment_in_progress()
+        )
+        to_close._payment_reminder_close(kind="auto")
+        return to_close
+
+    def _payment_reminder_close(self, kind, reason=None):
+        """Cancel unpaid orders and their planned reminders, saying why on each."""
+        self.env["payment.reminder"].search(
+            [("order_ids", "in", self.ids), ("state", "=", "planned")]
+        )._payment_reminder_cancel_for_orders(self)
+        self.with_context(disable_cancel_warning=True)._action_cancel()
+        self.reminder_closed_kind = kind
+        for order in self:
+            body = reason or _(
+                "Closed automatically: the order was still unpaid at its payment "
+                "deadline (%(deadline)s).",
+                deadline=fields.Datetime.to_string(order.payment_deadline),
+            )
+            order.message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    @api.model
+    def _payment_reminder_commit(self):
+        """Commit between cron batches, except in tests."""
+        if not getattr(threading.current_thread(), "testing", False):
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _payment_reminder_lock(self, company, name):
+        """Take a transaction-level advisory lock for ``name`` and ``company``.
+
+        Two cron workers building the same company's queue at once would only
+        waste work (the unique index already refuses duplicates): the second one
+        waits instead.
+        """
+        self.env.cr.execute(
+            SQL(
+                "SELECT pg_advisory_xact_lock(hashtext(%s), %s)",
+                f"payment_reminder.{name}",
+                company.id,
+            )
+        )

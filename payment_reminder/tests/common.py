@@ -1,0 +1,136 @@
+# Copyright 2026 payment_reminder authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import datetime
+
+import pytz
+
+from odoo.fields import Command
+
+from odoo.addons.payment.tests.common import PaymentCommon
+
+SHOP_TZ = pytz.timezone("Asia/Shanghai")
+
+
+def shop_time(*args):
+    """A moment in shop time (Asia/Shanghai) as the naive UTC datetime Odoo stores."""
+    return SHOP_TZ.localize(datetime(*args)).astimezone(pytz.utc).replace(tzinfo=None)
+
+
+class PaymentReminderCommon(PaymentCommon):
+    """A shop in Shanghai with customers, products and a helper to place orders."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company.write(
+            {
+                "country_id": cls.env.ref("base.cn").id,
+                "payment_reminder_tz": "Asia/Shanghai",
+                "payment_reminder_start_from": datetime(2020, 1, 1),
+            }
+        )
+        cls.china = cls.env.ref("base.cn")
+        cls.queue = cls.env["payment.reminder.queue"]
+        cls.Reminder = cls.env["payment.reminder"]
+        cls.product_scarf = cls.env["product.product"].create(
+            {"name": "Silk scarf", "list_price": 100.0, "taxes_id": [Command.clear()]}
+        )
+        cls.product_phone = cls.env["product.product"].create(
+            {"name": "Smartphone", "list_price": 3000.0, "taxes_id": [Command.clear()]}
+        )
+        cls.flash_tag = cls.env["product.tag"].create({"name": "Flash sale"})
+        cls.product_flash = cls.env["product.product"].create(
+            {
+                "name": "Flash-sale tea box",
+                "list_price": 50.0,
+                "taxes_id": [Command.clear()],
+                "product_tag_ids": [Command.set(cls.flash_tag.ids)],
+            }
+        )
+        cls.company.payment_reminder_flash_tag_ids = cls.flash_tag
+        cls.customer = cls._customer("Wang Fang", "13800138001")
+        cls.returning_customer = cls._customer("Li Na", "13800138002")
+
+    @classmethod
+    def _customer(cls, name, mobile=None, email=True, **values):
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "mobile": mobile or False,
+                "email": email
+                and f"{name.lower().replace(' ', '.')}@example.com"
+                or False,
+                "country_id": cls.china.id,
+                **values,
+            }
+        )
+
+    @classmethod
+    def _order(cls, partner, placed_at, product=None, qty=1, **values):
+        """A quotation sent with online payment required, placed at ``placed_at``."""
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "require_payment": True,
+                "prepayment_percent": 1.0,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": (product or cls.product_scarf).id,
+                            "product_uom_qty": qty,
+                        }
+                    )
+                ],
+                **values,
+            }
+        )
+        order.write({"state": "sent", "date_order": placed_at})
+        return order
+
+    @classmethod
+    def _paid_order(cls, partner, placed_at, **values):
+        order = cls._order(partner, placed_at, **values)
+        cls._pay(order)
+        order.with_context(send_email=False).action_confirm()
+        order.date_order = placed_at
+        return order
+
+    @classmethod
+    def _pay(cls, order, state="done", amount=None):
+        """A transaction for ``order`` in ``state``, as a provider would leave it."""
+        tx = cls.env["payment.transaction"].create(
+            {
+                "provider_id": cls.dummy_provider.id,
+                "payment_method_id": cls.payment_method_id,
+                "amount": order.amount_total if amount is None else amount,
+                "currency_id": order.currency_id.id,
+                "partner_id": order.partner_id.id,
+                "reference": f"{order.name}-{len(order.transaction_ids) + 1}",
+                "sale_order_ids": [Command.link(order.id)],
+            }
+        )
+        if state == "pending":
+            tx._set_pending()
+        elif state == "authorized":
+            # A non-stored provider feature, set per use as Odoo's own tests do.
+            cls.dummy_provider.support_manual_capture = "partial"
+            tx._set_authorized()
+        elif state == "done":
+            tx._set_done()
+        elif state == "cancel":
+            tx._set_canceled()
+        return tx
+
+    def build(self, now, company=None):
+        """Build the queue of ``company`` (default: ours) as of ``now``."""
+        return self.queue._build(company or self.company, now)
+
+    def reminders_of(self, partner, **domain):
+        return self.Reminder.search(
+            [("partner_id", "=", partner.id)]
+            + [(name, "=", value) for name, value in domain.items()]
+        )
+
+    def mark_done(self, reminders, at):
+        reminders.write({"state": "done", "done_at": at})
