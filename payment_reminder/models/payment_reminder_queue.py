@@ -246,27 +246,34 @@ class PaymentReminderQueue(models.AbstractModel):
         """Rules 4 to 8: the moment of each reminder."""
         for candidate in candidates:
             if candidate.step == "final":
-                scheduled_at = self._reminder_time_before_close(company, candidate.anchor)
+                scheduled_at = self._reminder_time_before_close(
+                    company, candidate.anchor, now
+                )
                 window = self.env["payment.reminder.window"]
             elif company.payment_reminder_cutoff_mode:
                 scheduled_at, window = self._reminder_time_before_cutoff(
-                    company, candidate.anchor
+                    company, candidate.anchor, now
                 )
             else:
                 scheduled_at, window = self._reminder_time_in_window(
-                    company, candidate.anchor
+                    company, candidate.anchor, now
                 )
             if not scheduled_at:
                 candidate.skip_reason = "no_slot"
             candidate.scheduled_at, candidate.window = scheduled_at, window
 
     @api.model
-    def _reminder_earliest(self, company, order):
-        """Rule 4: not before the minimum delay after the order was placed."""
-        return order.date_order + timedelta(minutes=company.payment_reminder_min_delay)
+    def _reminder_earliest(self, company, order, now):
+        """Rule 4: not before the minimum delay after the order was placed.
+
+        Nor in the past: a queue built late (a new install, a cron that was
+        down) moves on to the next window instead of sending at a wrong time.
+        """
+        delay = timedelta(minutes=company.payment_reminder_min_delay)
+        return max(order.date_order + delay, now)
 
     @api.model
-    def _reminder_time_in_window(self, company, order):
+    def _reminder_time_in_window(self, company, order, now):
         """Rule 5: remind inside the window of the hour the order was placed.
 
         A night order (the window runs past midnight) is reminded the next
@@ -275,7 +282,7 @@ class PaymentReminderQueue(models.AbstractModel):
         """
         tz = self._reminder_tz(company)
         windows = self.env["payment.reminder.window"]._get_windows(company, "order")
-        earliest = self._reminder_earliest(company, order)
+        earliest = self._reminder_earliest(company, order, now)
         placed = self._reminder_local(tz, order.date_order)
         hour = placed.hour + placed.minute / 60
         own = windows.filtered(lambda w: w._contains_hour(hour))[:1]
@@ -290,11 +297,11 @@ class PaymentReminderQueue(models.AbstractModel):
         return self._reminder_next_slot(windows, earliest, order.payment_deadline, tz)
 
     @api.model
-    def _reminder_time_before_cutoff(self, company, order):
+    def _reminder_time_before_cutoff(self, company, order, now):
         """Rule 6: remind in the hour before the next dispatch cut-off."""
         tz = self._reminder_tz(company)
         cutoffs = self.env["payment.reminder.window"]._get_windows(company, "cutoff")
-        earliest = self._reminder_earliest(company, order)
+        earliest = self._reminder_earliest(company, order, now)
         return self._reminder_next_slot(cutoffs, earliest, order.payment_deadline, tz)
 
     @api.model
@@ -308,11 +315,13 @@ class PaymentReminderQueue(models.AbstractModel):
         return timedelta(minutes=company.payment_reminder_final_before)
 
     @api.model
-    def _reminder_time_before_close(self, company, order):
+    def _reminder_time_before_close(self, company, order, now):
         """Rules 7 and 8: the final reminder, shortly before the order closes."""
         scheduled_at = order.payment_deadline - self._reminder_final_lead(company, order)
-        if not order.is_flash_sale:
-            scheduled_at = max(scheduled_at, self._reminder_earliest(company, order))
+        if order.is_flash_sale:
+            scheduled_at = max(scheduled_at, now)
+        else:
+            scheduled_at = max(scheduled_at, self._reminder_earliest(company, order, now))
         return scheduled_at if scheduled_at < order.payment_deadline else None
 
     @api.model
@@ -416,7 +425,15 @@ class PaymentReminderQueue(models.AbstractModel):
     def _reminder_channel_usable(self, candidate, channel):
         """Whether ``channel`` reaches the customer (address, number, blacklists)."""
         contact = candidate.contact
-        if channel in ("email", "portal"):
+        if channel == "portal":
+            # A message on the order in the customer's account: for customers
+            # who have one (the notification still goes out by email).
+            return (
+                bool(contact.email)
+                and not contact.is_blacklisted
+                and bool(contact.user_ids or contact.commercial_partner_id.user_ids)
+            )
+        if channel == "email":
             return bool(contact.email) and not contact.is_blacklisted
         if channel == "sms":
             return bool(contact.payment_reminder_mobile) and not (
@@ -482,8 +499,15 @@ class PaymentReminderQueue(models.AbstractModel):
             reminder = planned.get((candidate.key, candidate.step))
             if reminder:
                 changed = self._reminder_changed_values(reminder, values)
+                day_key = (candidate.key, candidate.step, values["queue_date"])
+                if "queue_date" in changed and day_key in taken:
+                    # That day already has this customer's reminder: keep the
+                    # planned one where it is rather than make a second.
+                    for name in ("queue_date", "scheduled_at", "window_id"):
+                        changed.pop(name, None)
                 if changed:
                     reminder.write(changed)
+                    taken.add(day_key)
                 saved |= reminder
                 continue
             if not (candidate.orders - covered[(candidate.key, candidate.step)]):

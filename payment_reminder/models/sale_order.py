@@ -2,9 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
+from odoo.osv import expression
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -247,7 +248,17 @@ class SaleOrder(models.Model):
     def _cron_close_unpaid(self, now=None):
         """Cancel the orders still unpaid at their payment deadline, in batches."""
         now = now or fields.Datetime.now()
-        orders = self.search(self._payment_reminder_expired_domain(now))
+        companies = self.env["res.company"].search(
+            [("payment_reminder_enabled", "=", True)]
+        )
+        orders = self.search(
+            expression.OR(
+                [
+                    self._payment_reminder_expired_domain(company, now)
+                    for company in companies
+                ]
+            )
+        )
         cron = self.env["ir.cron"]
         for start in range(0, len(orders), CLOSE_BATCH_SIZE):
             batch = orders[start : start + CLOSE_BATCH_SIZE]
@@ -258,12 +269,20 @@ class SaleOrder(models.Model):
             self._payment_reminder_commit()
 
     @api.model
-    def _payment_reminder_expired_domain(self, now):
+    def _payment_reminder_expired_domain(self, company, now):
+        """Unpaid orders of ``company`` past their deadline, promise included.
+
+        Only orders placed since the company started reminding, and only orders
+        the shop has not confirmed: cancelling a confirmed sale (deliveries,
+        invoices) is the salesperson's call, not a cron's.
+        """
         return [
+            ("company_id", "=", company.id),
             ("awaiting_payment", "=", True),
+            ("state", "in", ("draft", "sent")),
+            ("date_order", ">=", company.payment_reminder_start_from or datetime.min),
             ("payment_deadline", "!=", False),
             ("payment_deadline", "<=", now),
-            ("company_id.payment_reminder_enabled", "=", True),
             "|",
             ("reminder_promised_at", "=", False),
             ("reminder_promised_at", "<=", now),

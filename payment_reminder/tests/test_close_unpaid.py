@@ -64,6 +64,22 @@ class TestCloseUnpaid(PaymentReminderCommon):
             self.env["sale.order"]._cron_close_unpaid()
         self.assertEqual(order.state, "cancel")
 
+    def test_confirmed_order_missing_its_prepayment_is_never_cancelled(self):
+        order = self._order(self.customer, PLACED)
+        order.with_context(send_email=False).action_confirm()
+        order.date_order = PLACED
+        self.assertTrue(order.awaiting_payment)
+        with freeze_time(AFTER_DEADLINE):
+            self.env["sale.order"]._cron_close_unpaid()
+        self.assertEqual(order.state, "sale")
+
+    def test_orders_placed_before_the_start_date_are_never_closed(self):
+        self.company.payment_reminder_start_from = PLACED + timedelta(hours=1)
+        order = self._order(self.customer, PLACED)
+        with freeze_time(AFTER_DEADLINE):
+            self.env["sale.order"]._cron_close_unpaid()
+        self.assertEqual(order.state, "sent")
+
     def test_deadline_zero_never_closes(self):
         self.company.payment_reminder_deadline_hours = 0
         order = self._order(self.customer, PLACED)

@@ -173,6 +173,18 @@ class TestQueueRules(PaymentReminderCommon):
         self._paid_order(self.returning_customer, MORNING - timedelta(days=3))
         self._order(self.returning_customer, MORNING)
         self.build(NOW)
+        self.assertEqual(self.reminders_of(self.returning_customer).channel, "email")
+
+    def test_rule10_customer_with_an_account_gets_a_portal_message(self):
+        new_test_user(
+            self.env,
+            "li.na",
+            groups="base.group_portal",
+            partner_id=self.returning_customer.id,
+        )
+        self._paid_order(self.returning_customer, MORNING - timedelta(days=3))
+        self._order(self.returning_customer, MORNING)
+        self.build(NOW)
         self.assertEqual(self.reminders_of(self.returning_customer).channel, "portal")
 
     def test_rule10_bad_payer_gets_no_call(self):
@@ -183,15 +195,15 @@ class TestQueueRules(PaymentReminderCommon):
         self.build(NOW)
         self.assertEqual(
             self.reminders_of(self.customer, step="first", state="planned").channel,
-            "portal",
+            "email",
         )
 
     def test_rule10_channel_rules_are_editable_records(self):
         self.env.ref("payment_reminder.channel_rule_new_customer_call").active = False
-        self.env.ref("payment_reminder.channel_rule_portal").channel = "email"
+        self.env.ref("payment_reminder.channel_rule_email").channel = "sms"
         self._order(self.customer, MORNING)
         self.build(NOW)
-        self.assertEqual(self.reminders_of(self.customer).channel, "email")
+        self.assertEqual(self.reminders_of(self.customer).channel, "sms")
 
     def test_rule10_nothing_reaches_the_customer(self):
         nobody = self._customer("No Contact", None, email=False, phone="12")
@@ -221,6 +233,16 @@ class TestQueueRules(PaymentReminderCommon):
         self._pay(order, state="pending")
         self.build(NOW)
         self.assertEqual(self.reminders_of(self.customer).skip_reason, "payment_in_progress")
+
+    def test_a_queue_built_late_moves_to_the_next_window(self):
+        # The morning window closed at noon; built at 13:00 the reminder takes
+        # the afternoon window from now on, and today's queue shows it.
+        self._order(self.customer, MORNING)
+        late = shop_time(2026, 11, 11, 13, 0)
+        self.build(late)
+        reminder = self.reminders_of(self.customer)
+        self.assertEqual(reminder.scheduled_at, late)
+        self.assertEqual(reminder.window_id, self.env.ref("payment_reminder.window_afternoon"))
 
     def test_orders_before_the_start_date_are_never_reminded(self):
         self.company.payment_reminder_start_from = NOW
