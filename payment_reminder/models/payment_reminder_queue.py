@@ -145,10 +145,9 @@ class PaymentReminderQueue(models.AbstractModel):
         ``sale.order.reminder_customer_key``) are one customer, whatever partner
         record they were placed with. Each group lists the orders newest first.
         """
-        groups = defaultdict(lambda: self.env["sale.order"])
-        for order in orders:
-            groups[order.reminder_customer_key] |= order
-        return groups
+        # grouped() keeps one prefetch set: reading the groups costs one query
+        # per field for all customers, not one per customer.
+        return orders.grouped("reminder_customer_key")
 
     @api.model
     def _reminder_candidates(self, company, groups, step, now):
@@ -163,17 +162,20 @@ class PaymentReminderQueue(models.AbstractModel):
         candidates = []
         for key, orders in groups.items():
             if step == "first":
-                regular = orders.filtered(lambda o: not o.is_flash_sale)
+                regular = [o for o in orders if not o.is_flash_sale]
                 if regular:
                     candidates.append(ReminderCandidate(key, orders, step, regular[0]))
                 continue
-            closing = orders.filtered(
-                lambda o: o.payment_deadline
+            closing = [
+                o
+                for o in orders
+                if o.payment_deadline
                 and o.payment_deadline - self._reminder_final_lead(company, o)
                 <= now + FINAL_HORIZON
-            ).sorted("payment_deadline")
+            ]
             if closing:
-                candidates.append(ReminderCandidate(key, orders, step, closing[0]))
+                anchor = min(closing, key=lambda o: o.payment_deadline)
+                candidates.append(ReminderCandidate(key, orders, step, anchor))
         return candidates
 
     # === WHOM NOT TO REMIND === #
@@ -244,19 +246,22 @@ class PaymentReminderQueue(models.AbstractModel):
     @api.model
     def _reminder_schedule(self, company, candidates, now):
         """Rules 4 to 8: the moment of each reminder."""
+        Window = self.env["payment.reminder.window"]
+        windows = Window._get_windows(company, "order")
+        cutoffs = Window._get_windows(company, "cutoff")
         for candidate in candidates:
             if candidate.step == "final":
                 scheduled_at = self._reminder_time_before_close(
                     company, candidate.anchor, now
                 )
-                window = self.env["payment.reminder.window"]
+                window = Window
             elif company.payment_reminder_cutoff_mode:
                 scheduled_at, window = self._reminder_time_before_cutoff(
-                    company, candidate.anchor, now
+                    company, candidate.anchor, now, cutoffs
                 )
             else:
                 scheduled_at, window = self._reminder_time_in_window(
-                    company, candidate.anchor, now
+                    company, candidate.anchor, now, windows
                 )
             if not scheduled_at:
                 candidate.skip_reason = "no_slot"
@@ -273,7 +278,7 @@ class PaymentReminderQueue(models.AbstractModel):
         return max(order.date_order + delay, now)
 
     @api.model
-    def _reminder_time_in_window(self, company, order, now):
+    def _reminder_time_in_window(self, company, order, now, windows):
         """Rule 5: remind inside the window of the hour the order was placed.
 
         A night order (the window runs past midnight) is reminded the next
@@ -281,7 +286,6 @@ class PaymentReminderQueue(models.AbstractModel):
         it ends or before the deadline rolls to the next window.
         """
         tz = self._reminder_tz(company)
-        windows = self.env["payment.reminder.window"]._get_windows(company, "order")
         earliest = self._reminder_earliest(company, order, now)
         placed = self._reminder_local(tz, order.date_order)
         hour = placed.hour + placed.minute / 60
@@ -297,10 +301,9 @@ class PaymentReminderQueue(models.AbstractModel):
         return self._reminder_next_slot(windows, earliest, order.payment_deadline, tz)
 
     @api.model
-    def _reminder_time_before_cutoff(self, company, order, now):
+    def _reminder_time_before_cutoff(self, company, order, now, cutoffs):
         """Rule 6: remind in the hour before the next dispatch cut-off."""
         tz = self._reminder_tz(company)
-        cutoffs = self.env["payment.reminder.window"]._get_windows(company, "cutoff")
         earliest = self._reminder_earliest(company, order, now)
         return self._reminder_next_slot(cutoffs, earliest, order.payment_deadline, tz)
 
@@ -386,6 +389,15 @@ class PaymentReminderQueue(models.AbstractModel):
             ["__count"],
         ):
             history[key]["paid" if state == "sale" else "closed"] += count
+        currencies = self.env["res.currency"].union(
+            *(c.orders.currency_id for c in candidates)
+        )
+        rates = {
+            currency: currency._get_conversion_rate(
+                currency, company.currency_id, company, now.date()
+            )
+            for currency in currencies
+        }
         for candidate in candidates:
             past = history[candidate.key]
             candidate.segment = "returning" if past["paid"] else "new"
@@ -393,12 +405,7 @@ class PaymentReminderQueue(models.AbstractModel):
                 not past["paid"] and past["closed"] >= company.payment_reminder_bad_payer_count
             )
             candidate.amount_company = sum(
-                order.currency_id._convert(
-                    order.amount_total - order.amount_paid,
-                    company.currency_id,
-                    company,
-                    order.date_order.date(),
-                )
+                (order.amount_total - order.amount_paid) * rates[order.currency_id]
                 for order in candidate.orders
             )
             candidate.order_age_hours = (
@@ -516,7 +523,10 @@ class PaymentReminderQueue(models.AbstractModel):
                 continue
             taken.add((candidate.key, candidate.step, values["queue_date"]))
             to_create.append(values)
-        return saved | Reminder.create(to_create)
+        # Queue entries are not conversations: no creation note, no followers.
+        return saved | Reminder.with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True
+        ).create(to_create)
 
     @api.model
     def _reminder_changed_values(self, reminder, values):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 
 _logger = logging.getLogger(__name__)
 
@@ -304,13 +304,19 @@ class SaleOrder(models.Model):
         )._payment_reminder_cancel_for_orders(self)
         self.with_context(disable_cancel_warning=True)._action_cancel()
         self.reminder_closed_kind = kind
-        for order in self:
-            body = reason or _(
-                "Closed automatically: the order was still unpaid at its payment "
-                "deadline (%(deadline)s).",
-                deadline=fields.Datetime.to_string(order.payment_deadline),
-            )
-            order.message_post(body=body, subtype_xmlid="mail.mt_note")
+        # One insert for the whole batch: closing is a cron's bulk work.
+        self._message_log_batch(
+            {order.id: reason or order._payment_reminder_close_note() for order in self}
+        )
+
+    def _payment_reminder_close_note(self):
+        self.ensure_one()
+        tz = self.company_id.payment_reminder_tz or "UTC"
+        return _(
+            "Closed automatically: the order was still unpaid at its payment "
+            "deadline (%(deadline)s).",
+            deadline=format_datetime(self.env, self.payment_deadline, tz=tz),
+        )
 
     @api.model
     def _payment_reminder_commit(self):
