@@ -302,6 +302,9 @@ class SaleOrder(models.Model):
         self.env["payment.reminder"].search(
             [("order_ids", "in", self.ids), ("state", "=", "planned")]
         )._payment_reminder_cancel_for_orders(self)
+        # Core recomputes the lines' invoice status one line at a time: read
+        # what it needs for the whole batch first.
+        self.order_line.fetch(["currency_id"])
         self.with_context(disable_cancel_warning=True)._action_cancel()
         self.reminder_closed_kind = kind
         # One insert for the whole batch: closing is a cron's bulk work.
