@@ -1,11 +1,24 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from datetime import timedelta
+
 import pytz
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_amount, format_datetime
 
 from .payment_reminder_channel_rule import CHANNELS, STEPS
+from .payment_reminder_queue import ReminderCandidate
+from .payment_reminder_window import float_to_time
+
+_logger = logging.getLogger(__name__)
+
+# Sending: reminders claimed per batch, and how often a failure is tried again.
+SEND_BATCH_SIZE = 200
+MAX_RETRIES = 3
+RETRY_DELAY = timedelta(minutes=30)
 
 STATES = [
     ("planned", "Planned"),
@@ -101,6 +114,21 @@ class PaymentReminder(models.Model):
     done_at = fields.Datetime(readonly=True)
     order_date = fields.Datetime(related="order_id.date_order", string="Placed on")
     payment_deadline = fields.Datetime(related="order_id.payment_deadline")
+    script_id = fields.Many2one(
+        "payment.reminder.script",
+        string="Script",
+        readonly=True,
+        help="The script chosen when the reminder went out.",
+    )
+    error_message = fields.Text(
+        string="Error", readonly=True, help="Why the reminder could not go out."
+    )
+    retry_count = fields.Integer(
+        string="Failed tries",
+        readonly=True,
+        help="How many times sending failed; a failed reminder is tried again "
+        "30 minutes later, a limited number of times.",
+    )
 
     # === COMPUTE METHODS === #
 
@@ -163,3 +191,473 @@ class PaymentReminder(models.Model):
                 reminder.state = "cancelled"
             else:
                 reminder.order_ids = remaining
+
+    # === SENDING === #
+
+    @api.model
+    def _cron_send_due(self):
+        """Send the reminders that are due, batch by batch, each claimed once."""
+        now = fields.Datetime.now()
+        cron = self.env["ir.cron"]
+        done, seen = 0, []
+        while reminders := self._reminder_claim_due(now, seen):
+            reminders._send(now)
+            done += len(reminders)
+            seen += reminders.ids
+            cron._notify_progress(
+                done=done, remaining=self._reminder_count_due(now, seen)
+            )
+            self.env["sale.order"]._payment_reminder_commit()
+
+    @api.model
+    def _reminder_due_sql(self, now, seen):
+        """Planned reminders due by ``now``, and failed ones still to retry."""
+        self.flush_model(["company_id", "scheduled_at", "state", "retry_count"])
+        self.env["res.company"].flush_model(["payment_reminder_enabled"])
+        return SQL(
+            """
+              FROM payment_reminder reminder
+              JOIN res_company company ON company.id = reminder.company_id
+             WHERE company.payment_reminder_enabled
+               AND reminder.scheduled_at <= %(now)s
+               AND (reminder.state = 'planned'
+                    OR (reminder.state = 'failed'
+                        AND reminder.retry_count <= %(max_retries)s))
+               AND reminder.id != ALL(%(seen)s)
+            """,
+            now=now,
+            max_retries=MAX_RETRIES,
+            seen=seen,
+        )
+
+    @api.model
+    def _reminder_claim_due(self, now, seen):
+        """Lock a batch of due reminders; rows another worker holds are skipped,
+        so two workers never send the same reminder."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT reminder.id %s "
+                "ORDER BY reminder.scheduled_at, reminder.id LIMIT %s "
+                "FOR UPDATE OF reminder SKIP LOCKED",
+                self._reminder_due_sql(now, seen),
+                SEND_BATCH_SIZE,
+            )
+        )
+        return self.browse([row[0] for row in rows])
+
+    @api.model
+    def _reminder_count_due(self, now, seen):
+        rows = self.env.execute_query(
+            SQL("SELECT COUNT(*) %s", self._reminder_due_sql(now, seen))
+        )
+        return rows[0][0]
+
+    def _send(self, now=None):
+        """Send these reminders one by one: a failure stops no other."""
+        now = now or fields.Datetime.now()
+        for reminder in self:
+            # A failure rolls its savepoint back and drops pending precommit
+            # hooks: write the tracking of the reminders sent so far first.
+            self.env.cr.precommit.run()
+            try:
+                with self.env.cr.savepoint():
+                    reminder._reminder_send_one(now)
+            except Exception as error:  # pylint: disable=broad-except
+                _logger.info("Payment reminder %s failed: %s", reminder.id, error)
+                reminder._reminder_fail(error, now)
+
+    def _reminder_send_one(self, now):
+        """Check, time, choose the script, send, and note it on the order."""
+        self.ensure_one()
+        skip_values = self._reminder_check_before_send()
+        if skip_values:
+            self.write(skip_values)
+            return
+        channel, detour = self._reminder_reachable_channel()
+        if channel != "phone":
+            allowed = self._reminder_next_allowed_moment(now)
+            if allowed > now:
+                self.scheduled_at = allowed
+                return
+        attempt = self._reminder_attempt_number()
+        self.write({"channel": channel, "attempt": attempt})
+        self.script_id = self._reminder_choose_script()
+        result = self._reminder_senders()[channel](now)
+        self.write({"state": "done", "done_at": now, "error_message": False})
+        if detour:
+            result = self.env._("%(result)s (%(detour)s)", result=result, detour=detour)
+        self._reminder_log_attempt(now, result)
+
+    def _reminder_check_before_send(self):
+        """What to write instead of sending when the order no longer needs it."""
+        self.ensure_one()
+        order = self.order_id
+        if order.state == "cancel":
+            return {"state": "cancelled"}
+        if not order.awaiting_payment:
+            return {"state": "skipped", "skip_reason": "paid"}
+        if order._payment_reminder_has_payment_in_progress():
+            return {"state": "skipped", "skip_reason": "payment_in_progress"}
+        if order.partner_id.commercial_partner_id.payment_reminder_opt_out:
+            return {"state": "skipped", "skip_reason": "opt_out"}
+        return {}
+
+    def _reminder_fail(self, error, now):
+        """Mark the reminder failed; it is tried again later a few times."""
+        self.ensure_one()
+        retry_count = self.retry_count + 1
+        values = {
+            "state": "failed",
+            "error_message": str(error) or type(error).__name__,
+            "retry_count": retry_count,
+        }
+        if retry_count <= MAX_RETRIES:
+            values["scheduled_at"] = now + RETRY_DELAY
+        self.write(values)
+
+    # --- sending: channel, moment, script --- #
+
+    def _reminder_candidate(self):
+        """The reminder as the queue builder weighs customers."""
+        self.ensure_one()
+        return ReminderCandidate(
+            self.customer_key, self.order_ids, self.step, self.order_id
+        )
+
+    def _reminder_reachable_channel(self):
+        """The channel to use now, and why it is not the planned one.
+
+        A mobile number that turned out to be a landline or invalid cannot get
+        an SMS: the next channel of the channel rules that reaches the customer
+        is used instead.
+
+        :return: (channel, explanation or "")
+        """
+        self.ensure_one()
+        queue = self.env["payment.reminder.queue"]
+        candidate = self._reminder_candidate()
+        contact = self.order_id.partner_id
+        if not self.channel:
+            raise UserError(self.env._("No channel was chosen for this reminder."))
+        if queue._reminder_channel_usable(candidate, self.channel):
+            return self.channel, ""
+        if self.channel != "sms":
+            raise UserError(
+                self.env._(
+                    "%(customer)s cannot be reached by %(channel)s: the address or "
+                    "number is missing or blacklisted.",
+                    customer=contact.display_name,
+                    channel=self._reminder_channel_label(self.channel),
+                )
+            )
+        rules = self.env["payment.reminder.channel.rule"].search(
+            [("company_id", "in", (False, self.company_id.id))]
+        )
+        channels = rules.filtered(lambda rule: rule.step in (False, self.step)).mapped(
+            "channel"
+        )
+        number = contact.phone_sanitized or contact.mobile or contact.phone
+        reason = (
+            self.env._("no SMS: %(number)s is not a mobile number", number=number)
+            if number
+            else self.env._("no SMS: no mobile number")
+        )
+        for channel in dict.fromkeys(channels):
+            if channel != "sms" and queue._reminder_channel_usable(candidate, channel):
+                return channel, reason
+        raise UserError(
+            self.env._(
+                "%(reason)s, and no other channel reaches the customer.", reason=reason
+            )
+        )
+
+    def _reminder_next_allowed_moment(self, now):
+        """``now``, or the end of the customer's quiet hours when ``now`` is in them."""
+        self.ensure_one()
+        company = self.company_id
+        start = company.payment_reminder_quiet_start
+        end = company.payment_reminder_quiet_end
+        if start == end:
+            return now
+        tz = self.order_id._payment_reminder_tz()
+        local = pytz.utc.localize(now).astimezone(tz)
+        hour = local.hour + local.minute / 60 + local.second / 3600
+        day = local.date()
+        if start < end:
+            quiet = start <= hour < end
+        else:
+            quiet = hour >= start or hour < end
+            if hour >= start:
+                day += timedelta(days=1)
+        if not quiet:
+            return now
+        return self.env["payment.reminder.queue"]._reminder_utc(
+            tz, day, float_to_time(end)
+        )
+
+    def _reminder_attempt_number(self):
+        """The how-manyeth contact with this customer this reminder is."""
+        self.ensure_one()
+        return (
+            self.search_count(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("customer_key", "=", self.customer_key),
+                    ("state", "=", "done"),
+                    ("id", "!=", self.id),
+                ]
+            )
+            + 1
+        )
+
+    def _reminder_choose_script(self):
+        """The script of the first situation that has one for this order."""
+        self.ensure_one()
+        order = self.order_id
+        segment = order._payment_reminder_segment()
+        scripts = self.env["payment.reminder.script"]
+        for situation in self._reminder_situations(segment):
+            script = scripts._find(situation, segment, order)
+            if script:
+                return script
+        return scripts
+
+    def _reminder_situations(self, segment):
+        """The situations the reminder speaks to, the most fitting first.
+
+        The last reminder says when the order closes; a customer whose payment
+        failed needs help before anything else; returning customers get the
+        warmer words; in cut-off mode, same-day dispatch is the argument; then
+        an adjusted price, scarce stock, and the plain reminder last.
+        """
+        self.ensure_one()
+        order = self.order_id
+        situations = []
+        if self.step == "final":
+            situations.append("before_close")
+        if order._payment_reminder_had_payment_problem():
+            situations.append("payment_help")
+        if segment in ("returning", "vip"):
+            situations.append("returning")
+        if self.company_id.payment_reminder_cutoff_mode:
+            situations.append("before_dispatch")
+        if order._payment_reminder_was_adjusted():
+            situations.append("adjusted")
+        if order._payment_reminder_has_limited_stock():
+            situations.append("low_stock")
+        situations.append("placed")
+        return situations
+
+    # --- sending: one method per channel --- #
+
+    def _reminder_senders(self):
+        """Channel -> method sending the reminder by it and returning the result."""
+        return {
+            "portal": self._reminder_send_portal,
+            "email": self._reminder_send_email,
+            "sms": self._reminder_send_sms,
+            "phone": self._reminder_send_phone,
+        }
+
+    def _reminder_mail_template(self):
+        self.ensure_one()
+        if not self.script_id.mail_template_id:
+            raise UserError(
+                self.env._(
+                    "No message template for this reminder (script: %(script)s).",
+                    script=self.script_id.display_name or "-",
+                )
+            )
+        return self.script_id.mail_template_id
+
+    def _reminder_post_script(self, **post_values):
+        """Post the script's message on the order, addressed to the customer."""
+        order = self.order_id
+        order.message_post_with_source(
+            self._reminder_mail_template(),
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=order.partner_id.ids,
+            **post_values,
+        )
+
+    def _reminder_send_portal(self, now):
+        """A message on the order: the customer reads it in the portal and gets
+        it by email."""
+        self._reminder_post_script(message_type="comment")
+        return self.env._("message posted")
+
+    def _reminder_send_email(self, now):
+        """An email, sent as core sale sends its order emails."""
+        self._reminder_post_script(
+            email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature"
+        )
+        return self.env._("email sent")
+
+    def _reminder_send_sms(self, now):
+        """An SMS to the customer's mobile; a refused SMS fails the reminder."""
+        order = self.order_id
+        contact = order.partner_id
+        template = self.script_id.sms_template_id
+        if not template:
+            raise UserError(
+                self.env._(
+                    "No SMS template for this reminder (script: %(script)s).",
+                    script=self.script_id.display_name or "-",
+                )
+            )
+        message = order._message_sms_with_template(
+            template=template,
+            partner_ids=contact.ids,
+            sms_pid_to_number={contact.id: contact.payment_reminder_mobile},
+        )
+        failed = (
+            self.env["sms.sms"]
+            .sudo()
+            .search(
+                [("mail_message_id", "=", message.id), ("state", "=", "error")], limit=1
+            )
+        )
+        if failed:
+            failures = dict(
+                failed._fields["failure_type"]._description_selection(self.env)
+            )
+            raise UserError(
+                self.env._(
+                    "The SMS could not be sent: %(error)s.",
+                    error=failures.get(failed.failure_type, failed.failure_type),
+                )
+            )
+        return self.env._("SMS sent")
+
+    def _reminder_send_phone(self, now):
+        """A call for the agent, due in the next call window, the script as note."""
+        order = self.order_id
+        agent = self.user_id or order.user_id or self.env.user
+        start, end = self._reminder_next_call_slot(now)
+        tz = pytz.timezone(self.company_id.payment_reminder_tz or "UTC")
+        start_local = pytz.utc.localize(start).astimezone(tz)
+        end_local = pytz.utc.localize(end).astimezone(tz)
+        when = self.env._(
+            "%(day)s, %(start)s-%(end)s",
+            day=format_datetime(self.env, start, tz=tz.zone, dt_format="EEE d MMM"),
+            start=start_local.strftime("%H:%M"),
+            end=end_local.strftime("%H:%M"),
+        )
+        order.activity_schedule(
+            "payment_reminder.mail_activity_type_call",
+            date_deadline=start_local.date(),
+            summary=self.env._("Payment reminder call: %(when)s", when=when),
+            note=self._reminder_render_phone_script(agent, now),
+            user_id=agent.id,
+        )
+        return self.env._(
+            "call planned for %(agent)s, %(when)s", agent=agent.name, when=when
+        )
+
+    def _reminder_next_call_slot(self, now):
+        """The rest of the current call window, else the next one (naive UTC)."""
+        self.ensure_one()
+        company = self.company_id
+        tz = pytz.timezone(company.payment_reminder_tz or "UTC")
+        windows = self.env["payment.reminder.window"]._get_windows(company, "call")
+        today = pytz.utc.localize(now).astimezone(tz).date()
+        for start, end, _window in windows._slots_between(today, 3, tz):
+            if end > now:
+                return max(start, now), end
+        return now, now
+
+    def _reminder_render_phone_script(self, agent, now):
+        """The phone script of this reminder, in the agent's language."""
+        self.ensure_one()
+        reminder = self.with_context(lang=agent.lang or self.env.lang)
+        return reminder.env["ir.qweb"]._render(
+            "payment_reminder.phone_script", reminder._reminder_phone_script_values(now)
+        )
+
+    def _reminder_phone_script_values(self, now):
+        self.ensure_one()
+        order = self.order_id
+        contact = order.partner_id
+        number = contact.phone or contact.mobile
+        address = order.partner_shipping_id or contact
+        previous = self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("customer_key", "=", self.customer_key),
+                ("id", "!=", self.id),
+                ("state", "in", ("done", "failed", "skipped")),
+            ],
+            order="scheduled_at, id",
+        )
+        discount = order._payment_reminder_discount()
+        return {
+            "reminder": self,
+            "order": order,
+            "customer": contact,
+            "phone_display": contact._phone_format(
+                number=number, force_format="INTERNATIONAL"
+            )
+            or number,
+            "phone_link": contact._phone_format(number=number, force_format="RFC3966"),
+            "address_lines": [
+                line
+                for line in address._display_address(without_company=True).splitlines()
+                if line.strip()
+            ],
+            "lines": order._payment_reminder_product_lines(),
+            "placed_at": order._payment_reminder_format_datetime(order.date_order),
+            "day_part": order._payment_reminder_day_part(),
+            "amount": order._payment_reminder_amount(),
+            "discount": discount
+            and format_amount(self.env, discount, order.currency_id),
+            "time_left": order._payment_reminder_time_left(now),
+            "close_at": order._payment_reminder_close_at(),
+            "previous": [attempt._reminder_result_summary() for attempt in previous],
+        }
+
+    # --- sending: what the order's chatter keeps --- #
+
+    def _reminder_channel_label(self, channel):
+        return dict(self._fields["channel"]._description_selection(self.env)).get(
+            channel, channel or ""
+        )
+
+    def _reminder_result_summary(self):
+        """When, how and with what result this reminder went (or did not)."""
+        self.ensure_one()
+        states = dict(self._fields["state"]._description_selection(self.env))
+        reasons = dict(self._fields["skip_reason"]._description_selection(self.env))
+        result = states[self.state]
+        detail = reasons.get(self.skip_reason) or self.error_message
+        return {
+            "when": format_datetime(
+                self.env,
+                self.done_at or self.scheduled_at,
+                tz=self.company_id.payment_reminder_tz,
+                dt_format="short",
+            ),
+            "channel": self._reminder_channel_label(self.channel),
+            "result": self.env._("%(result)s: %(detail)s", result=result, detail=detail)
+            if detail
+            else result,
+        }
+
+    def _reminder_log_attempt(self, now, result):
+        """Note the attempt on the order: date · agent · attempt N · channel · result."""
+        self.ensure_one()
+        self.order_id.message_post(
+            body=self.env._(
+                "%(date)s · %(agent)s · attempt %(attempt)s · %(channel)s · %(result)s",
+                date=format_datetime(
+                    self.env,
+                    now,
+                    tz=self.company_id.payment_reminder_tz,
+                    dt_format="short",
+                ),
+                agent=self.user_id.name or self.env._("automatic"),
+                attempt=self.attempt,
+                channel=self._reminder_channel_label(self.channel),
+                result=result,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )

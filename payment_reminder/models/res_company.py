@@ -95,6 +95,18 @@ class ResCompany(models.Model):
         "gets no phone call.",
     )
 
+    payment_reminder_quiet_start = fields.Float(
+        string="Quiet hours from",
+        default=22.0,
+        help="No SMS or automatic message from this hour (the customer's time) ...",
+    )
+    payment_reminder_quiet_end = fields.Float(
+        string="Quiet hours until",
+        default=9.0,
+        help="... until this hour: reminders due meanwhile wait until then. Equal "
+        "hours mean no quiet hours.",
+    )
+
     # === CONSTRAINT METHODS === #
 
     @api.constrains(
@@ -151,3 +163,13 @@ class ResCompany(models.Model):
                         "flash-sale deadline."
                     )
                 )
+
+    @api.constrains("payment_reminder_quiet_start", "payment_reminder_quiet_end")
+    def _check_payment_reminder_quiet_hours(self):
+        for company in self:
+            hours = (
+                company.payment_reminder_quiet_start,
+                company.payment_reminder_quiet_end,
+            )
+            if any(hour < 0 or hour > 24 for hour in hours):
+                raise ValidationError(_("Quiet hours go from 00:00 to 24:00."))

@@ -51,3 +51,9 @@ class ResConfigSettings(models.TransientModel):
     payment_reminder_bad_payer_count = fields.Integer(
         related="company_id.payment_reminder_bad_payer_count", readonly=False
     )
+    payment_reminder_quiet_start = fields.Float(
+        related="company_id.payment_reminder_quiet_start", readonly=False
+    )
+    payment_reminder_quiet_end = fields.Float(
+        related="company_id.payment_reminder_quiet_end", readonly=False
+    )

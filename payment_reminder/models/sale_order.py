@@ -4,9 +4,11 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
+import pytz
+
 from odoo import _, api, fields, models
 from odoo.osv import expression
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL, format_amount, format_datetime, format_time
 
 _logger = logging.getLogger(__name__)
 
@@ -342,3 +344,195 @@ class SaleOrder(models.Model):
                 company.id,
             )
         )
+
+    # === BUSINESS METHODS: what reminder messages say === #
+
+    def _payment_reminder_tz(self):
+        """The customer's time zone, else the shop's: messages speak their time."""
+        self.ensure_one()
+        return pytz.timezone(
+            self.partner_id.tz or self.company_id.payment_reminder_tz or "UTC"
+        )
+
+    def _payment_reminder_format_datetime(self, value):
+        """``value`` (naive UTC) as the customer reads it, in their language."""
+        self.ensure_one()
+        return format_datetime(
+            self.env, value, tz=self._payment_reminder_tz().zone, dt_format="short"
+        )
+
+    def _payment_reminder_order_date(self):
+        self.ensure_one()
+        return self._payment_reminder_format_datetime(self.date_order)
+
+    def _payment_reminder_close_at(self):
+        """When the order closes unpaid, as text; empty when it never closes."""
+        self.ensure_one()
+        if not self.payment_deadline:
+            return ""
+        return self._payment_reminder_format_datetime(self.payment_deadline)
+
+    def _payment_reminder_time_left(self, now=None):
+        """How long the customer has left to pay, as text ("2 days 5 hours")."""
+        self.ensure_one()
+        if not self.payment_deadline:
+            return ""
+        minutes = int(
+            (self.payment_deadline - (now or fields.Datetime.now())).total_seconds()
+            // 60
+        )
+        if minutes < 1:
+            return self.env._("a few moments")
+        days, minutes = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(minutes, 60)
+        parts = []
+        if days:
+            parts.append(
+                self.env._("1 day")
+                if days == 1
+                else self.env._("%(count)s days", count=days)
+            )
+        if hours:
+            parts.append(
+                self.env._("1 hour")
+                if hours == 1
+                else self.env._("%(count)s hours", count=hours)
+            )
+        if minutes and not days:
+            parts.append(
+                self.env._("1 minute")
+                if minutes == 1
+                else self.env._("%(count)s minutes", count=minutes)
+            )
+        return " ".join(parts)
+
+    def _payment_reminder_product_lines(self):
+        """The order's product lines, largest amount first."""
+        self.ensure_one()
+        return self.order_line.filtered(
+            lambda line: not line.display_type and not line.is_downpayment
+        ).sorted(lambda line: (-line.price_subtotal, line.sequence, line.id))
+
+    def _payment_reminder_main_products(self, limit=2):
+        """The products the customer ordered, the largest first, as text."""
+        self.ensure_one()
+        names = list(
+            dict.fromkeys(
+                self._payment_reminder_product_lines().product_id.mapped("name")
+            )
+        )
+        if len(names) <= limit:
+            return ", ".join(names)
+        return self.env._(
+            "%(products)s and %(count)s more",
+            products=", ".join(names[:limit]),
+            count=len(names) - limit,
+        )
+
+    def _payment_reminder_amount(self):
+        """The amount the customer is asked to pay, formatted in the order currency."""
+        self.ensure_one()
+        return format_amount(
+            self.env, self.amount_total - self.amount_paid, self.currency_id
+        )
+
+    def _payment_reminder_discount(self):
+        """What the discounts on the order's lines save the customer (untaxed)."""
+        self.ensure_one()
+        return sum(
+            line.price_unit * line.product_uom_qty - line.price_subtotal
+            for line in self._payment_reminder_product_lines()
+            if line.discount
+        )
+
+    def _payment_reminder_delivery_address(self):
+        """The delivery address on one line, empty parts left out."""
+        self.ensure_one()
+        address = self.partner_shipping_id or self.partner_id
+        lines = address._display_address(without_company=True).splitlines()
+        return ", ".join(line.strip(" ,") for line in lines if line.strip(" ,"))
+
+    def _payment_reminder_carrier(self):
+        """The carrier chosen for the order, when a delivery module is installed."""
+        self.ensure_one()
+        return self["carrier_id"].name if "carrier_id" in self._fields else ""
+
+    def _payment_reminder_payment_url(self):
+        """One click to pay: the order in the portal, with its access token, the
+        payment dialog opened (``allow_payment``, as core sale does after signing).
+        """
+        self.ensure_one()
+        return self.get_base_url() + self.get_portal_url(
+            query_string="&allow_payment=yes"
+        )
+
+    def _payment_reminder_next_cutoff(self, now=None):
+        """The next dispatch cut-off in shop time, as text ("17:00")."""
+        self.ensure_one()
+        company = self.company_id
+        now = now or fields.Datetime.now()
+        tz = pytz.timezone(company.payment_reminder_tz or "UTC")
+        cutoffs = self.env["payment.reminder.window"]._get_windows(company, "cutoff")
+        today = pytz.utc.localize(now).astimezone(tz).date()
+        for _start, end, _window in cutoffs._slots_between(today, 2, tz):
+            if end > now:
+                local = pytz.utc.localize(end).astimezone(tz)
+                text = format_time(self.env, local.time(), time_format="HH:mm")
+                if local.date() == today:
+                    return text
+                return self.env._("%(time)s tomorrow", time=text)
+        return ""
+
+    def _payment_reminder_day_part(self):
+        """When in the day the order was placed (shop time), as agents say it."""
+        self.ensure_one()
+        tz = pytz.timezone(self.company_id.payment_reminder_tz or "UTC")
+        hour = pytz.utc.localize(self.date_order).astimezone(tz).hour
+        if 6 <= hour < 12:
+            return self.env._("in the morning")
+        if 12 <= hour < 17:
+            return self.env._("in the afternoon")
+        if 17 <= hour < 22:
+            return self.env._("in the evening")
+        return self.env._("at night")
+
+    # === BUSINESS METHODS: the situation a reminder speaks to === #
+
+    def _payment_reminder_segment(self):
+        """The customer: ``vip`` (tagged so), ``returning`` (paid before) or ``new``."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        vip = self.env.ref(
+            "payment_reminder.res_partner_category_vip", raise_if_not_found=False
+        )
+        if vip and vip in (partner.category_id | self.partner_id.category_id):
+            return "vip"
+        paid_before = self.search_count(
+            [
+                ("id", "!=", self.id),
+                ("company_id", "=", self.company_id.id),
+                ("reminder_customer_key", "=", self.reminder_customer_key),
+                ("state", "=", "sale"),
+                ("awaiting_payment", "=", False),
+            ],
+            limit=1,
+        )
+        return "returning" if paid_before else "new"
+
+    def _payment_reminder_had_payment_problem(self):
+        """The customer tried to pay and it failed: they need help, not a push."""
+        self.ensure_one()
+        return any(tx.state in ("error", "cancel") for tx in self.transaction_ids)
+
+    def _payment_reminder_was_adjusted(self):
+        """The shop adjusted the price for the customer (a discount on a line)."""
+        self.ensure_one()
+        return bool(self._payment_reminder_discount())
+
+    def _payment_reminder_has_limited_stock(self):
+        """A product of the order is tagged as limited stock."""
+        self.ensure_one()
+        tag = self.env.ref(
+            "payment_reminder.product_tag_limited_stock", raise_if_not_found=False
+        )
+        return bool(tag) and tag in self.order_line.product_id.all_product_tag_ids

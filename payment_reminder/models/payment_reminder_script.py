@@ -1,0 +1,115 @@
+# Copyright 2026 payment_reminder authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+SITUATIONS = [
+    ("placed", "Order placed"),
+    ("adjusted", "Price adjusted"),
+    ("low_stock", "Popular item, limited stock"),
+    ("before_dispatch", "Before the dispatch cut-off"),
+    ("before_close", "Before the order closes"),
+    ("returning", "Returning customer"),
+    ("payment_help", "Payment problem"),
+]
+SCRIPT_SEGMENTS = [
+    ("new", "First-time buyer"),
+    ("returning", "Returning customer"),
+    ("vip", "VIP"),
+]
+
+
+class PaymentReminderScript(models.Model):
+    _name = "payment.reminder.script"
+    _description = "Payment reminder script"
+    _order = "situation, sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", help="Leave empty to use the script in every company."
+    )
+    situation = fields.Selection(
+        SITUATIONS,
+        required=True,
+        default="placed",
+        help="The moment or reason of the reminder this script speaks to.",
+    )
+    segment = fields.Selection(
+        SCRIPT_SEGMENTS,
+        help="Only for this kind of customer; empty for any.",
+    )
+    product_categ_id = fields.Many2one(
+        "product.category",
+        string="Product category",
+        help="Only for orders with a product of this category (or a subcategory); "
+        "such a script wins over a generic one.",
+    )
+    product_tag_id = fields.Many2one(
+        "product.tag",
+        string="Product tag",
+        help="Only for orders with a product carrying this tag; such a script wins "
+        "over a generic one.",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Message template",
+        domain="[('model', '=', 'sale.order')]",
+        help="Posted on the order (portal) or emailed.",
+    )
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS template",
+        domain="[('model', '=', 'sale.order')]",
+    )
+
+    # === BUSINESS METHODS === #
+
+    @api.model
+    def _find(self, situation, segment, order):
+        """The best script of ``situation`` for ``order`` and its customer.
+
+        Among the scripts whose conditions the order meets, the most specific
+        wins: a product tag or category first, then a segment, then a company's
+        own script; the sequence breaks ties.
+        """
+        scripts = self.search(
+            [
+                ("situation", "=", situation),
+                ("company_id", "in", (False, order.company_id.id)),
+            ]
+        ).filtered(lambda script: script._matches(segment, order))
+        if not scripts:
+            return scripts
+        return max(scripts, key=lambda script: script._specificity())
+
+    def _matches(self, segment, order):
+        self.ensure_one()
+        products = order.order_line.product_id
+        return (
+            (not self.segment or self.segment == segment)
+            and (
+                not self.product_tag_id
+                or self.product_tag_id in products.all_product_tag_ids
+            )
+            and (
+                not self.product_categ_id
+                or bool(
+                    products.categ_id.filtered_domain(
+                        [("id", "child_of", self.product_categ_id.id)]
+                    )
+                )
+            )
+        )
+
+    def _specificity(self):
+        """Sort key: the larger, the more specific (sequence breaks ties)."""
+        self.ensure_one()
+        return (
+            bool(self.product_tag_id or self.product_categ_id),
+            bool(self.segment),
+            bool(self.company_id),
+            -self.sequence,
+            -self.id,
+        )
