@@ -5,3 +5,5 @@ from . import test_queue_rules
 from . import test_queue_timing
 from . import test_close_unpaid
 from . import test_settings
+from . import test_send
+from . import test_scripts

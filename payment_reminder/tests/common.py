@@ -3,10 +3,12 @@
 from datetime import datetime
 
 import pytz
+from freezegun import freeze_time
 
 from odoo.fields import Command
 
 from odoo.addons.payment.tests.common import PaymentCommon
+from odoo.addons.sms.tests.common import SMSCommon
 
 SHOP_TZ = pytz.timezone("Asia/Shanghai")
 
@@ -134,3 +136,89 @@ class PaymentReminderCommon(PaymentCommon):
 
     def mark_done(self, reminders, at):
         reminders.write({"state": "done", "done_at": at})
+
+
+class PaymentReminderSendCommon(PaymentReminderCommon, SMSCommon):
+    """Our shop, with Odoo's mail and SMS gateways mocked, and due reminders."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agent = cls.env["res.users"].create(
+            {
+                "name": "Zhao Lei",
+                "login": "zhao.lei",
+                "email": "zhao.lei@example.com",
+                "tz": "Asia/Shanghai",
+                "groups_id": [
+                    Command.link(cls.env.ref("sales_team.group_sale_salesman").id)
+                ],
+            }
+        )
+        cls.landline_customer = cls._customer("Chen Jie", "01062345678")
+        # The portal channel is for customers with an account.
+        cls.customer_user = cls.env["res.users"].create(
+            {
+                "login": "wang.fang",
+                "partner_id": cls.customer.id,
+                "groups_id": [Command.set(cls.env.ref("base.group_portal").ids)],
+            }
+        )
+
+    def due_reminder(self, order, channel, placed_at=None, **values):
+        """A planned reminder for ``order`` by ``channel``, due at ``placed_at``."""
+        return self.Reminder.create(
+            {
+                "partner_id": order.partner_id.commercial_partner_id.id,
+                "order_id": order.id,
+                "order_ids": [Command.set(order.ids)],
+                "customer_key": order.reminder_customer_key,
+                "step": "first",
+                "channel": channel,
+                "scheduled_at": placed_at or order.date_order,
+                "queue_date": (placed_at or order.date_order).date(),
+                "currency_id": order.currency_id.id,
+                "amount_unpaid": order.amount_total,
+                "user_id": self.agent.id,
+                **values,
+            }
+        )
+
+    def send_due(self, now):
+        """Run the sending cron at ``now`` (naive UTC)."""
+        with freeze_time(now):
+            self.Reminder._cron_send_due()
+
+
+class PaymentReminderResultsCommon(PaymentReminderCommon):
+    """Our shop, with a EUR pricelist and a helper to record reminders as done."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pricelist_eur = cls.env["product.pricelist"].create(
+            {"name": "Euro shop", "currency_id": cls.currency_euro.id}
+        )
+
+    @classmethod
+    def _reminder(cls, orders, at, user=None, state="done", **values):
+        """A reminder of ``orders`` done (or, e.g., held out) at ``at``."""
+        anchor = orders.sorted("date_order")[-1]
+        return cls.env["payment.reminder"].create(
+            {
+                "partner_id": anchor.partner_id.commercial_partner_id.id,
+                "order_id": anchor.id,
+                "order_ids": [Command.set(orders.ids)],
+                "customer_key": anchor.reminder_customer_key,
+                "step": "first",
+                "scheduled_at": at,
+                "queue_date": pytz.utc.localize(at).astimezone(SHOP_TZ).date(),
+                "state": state,
+                "done_at": at if state == "done" else False,
+                "user_id": user.id if user else False,
+                "company_id": anchor.company_id.id,
+                "currency_id": anchor.currency_id.id,
+                "amount_unpaid": sum(orders.mapped("amount_total")),
+                **values,
+            }
+        )
