@@ -10,10 +10,11 @@ RUN_DB    ?= payment_reminder_demo
 TEST_DB   ?= payment_reminder_test
 TEST_PORT ?= 8169
 LINT_VENV ?= .venv-lint
+BUILD_VENV ?= .venv-build
 ODOO      := $(PY) tools/odoo
 export VENV PORT RUN_DB TEST_DB TEST_PORT
 
-.PHONY: help bootstrap run test pytest lint format bench clean
+.PHONY: help bootstrap run test pytest lint format bench wheel clean
 
 help:
 	@echo "make run     install $(ADDON) with demo data in DB $(RUN_DB), serve on http://localhost:$(PORT) (admin/admin)"
@@ -22,6 +23,7 @@ help:
 	@echo "make lint    ruff, pylint-odoo, oca-checks-odoo-module/po, prettier (XML)"
 	@echo "make format  ruff format + fixes, prettier --write"
 	@echo "make bench   python bench/double11.py"
+	@echo "make wheel  build the pip wheel odoo_addon_$(ADDON)-<version>-py3-none-any.whl into dist/"
 	@echo "variables: PORT=$(PORT) TEST_PORT=$(TEST_PORT) ODOO_SRC=... TEST_TAGS=... VERBOSE=1 DEMO=1"
 
 bootstrap:
@@ -78,6 +80,19 @@ format: $(LINT_STAMP) node_modules/.stamp
 bench: bootstrap
 	@if [ -f bench/double11.py ]; then $(PY) bench/double11.py; \
 	else echo "bench/double11.py does not exist yet"; exit 1; fi
+
+# OCA-style pip wheel with the whool build backend (payment_reminder/pyproject.toml).
+# whool names it after the addon and takes the version from the manifest (+ ".N",
+# the commits since the version last changed); it packs the files git tracks in
+# the addon folder as they are in the work tree.
+BUILD_STAMP := $(BUILD_VENV)/.requirements.stamp
+$(BUILD_STAMP):
+	@test -x $(BUILD_VENV)/bin/python || python3 -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/python -m pip install -q --disable-pip-version-check build==1.6.1 whool==1.3.1
+	@touch $@
+
+wheel: $(BUILD_STAMP)
+	$(BUILD_VENV)/bin/python -m build --wheel --no-isolation --outdir dist $(ADDON)
 
 clean:
 	rm -rf var/log var/*.conf
