@@ -59,12 +59,14 @@ class PaymentReminderQueue(models.AbstractModel):
 
         :return: the reminders created or refreshed
         """
-        self.env["sale.order"]._payment_reminder_lock(company, "queue")
+        reminders = self.env["payment.reminder"]
+        if not self.env["sale.order"]._payment_reminder_try_lock(company, "queue"):
+            _logger.info("Queue of %s is being built by another worker.", company.name)
+            return reminders
         self._reminder_release_expired_promises(company, now)
         self._reminder_drop_paid_orders(company)
         orders = self._reminder_unpaid_orders(company, now)
         groups = self._reminder_group_by_customer(orders)
-        reminders = self.env["payment.reminder"]
         for step in ("first", "final"):
             candidates = self._reminder_candidates(company, groups, step, now)
             for rule in self._reminder_rules():

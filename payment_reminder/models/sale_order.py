@@ -330,20 +330,22 @@ class SaleOrder(models.Model):
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
-    def _payment_reminder_lock(self, company, name):
-        """Take a transaction-level advisory lock for ``name`` and ``company``.
+    def _payment_reminder_try_lock(self, company, name):
+        """Take the transaction-level advisory lock ``name`` of ``company``.
 
-        Two cron workers building the same company's queue at once would only
-        waste work (the unique index already refuses duplicates): the second one
-        waits instead.
+        :return: False when another worker holds it. That worker's transaction
+            started first and will see everything this one would; waiting for
+            it instead would not help, since under Odoo's REPEATABLE READ this
+            transaction's snapshot predates the other one's commit.
         """
-        self.env.cr.execute(
+        rows = self.env.execute_query(
             SQL(
-                "SELECT pg_advisory_xact_lock(hashtext(%s), %s)",
+                "SELECT pg_try_advisory_xact_lock(hashtext(%s), %s)",
                 f"payment_reminder.{name}",
                 company.id,
             )
         )
+        return rows[0][0]
 
     # === BUSINESS METHODS: what reminder messages say === #
 

@@ -7,3 +7,5 @@ from . import test_close_unpaid
 from . import test_settings
 from . import test_send
 from . import test_scripts
+from . import test_security
+from . import test_concurrency
