@@ -32,6 +32,7 @@ SKIP_REASONS = [
     ("payment_in_progress", "Payment under way"),
     ("paid_same_day", "Paid another order the same day"),
     ("opt_out", "Asked not to be contacted"),
+    ("archived", "Customer archived"),
     ("max_reached", "Maximum reminders reached"),
     ("too_soon", "Contacted too recently"),
     ("no_slot", "No time left before the deadline"),
@@ -543,8 +544,18 @@ class PaymentReminder(models.Model):
             start=start_local.strftime("%H:%M"),
             end=end_local.strftime("%H:%M"),
         )
+        call_type = self.env.ref(
+            "payment_reminder.mail_activity_type_call", raise_if_not_found=False
+        )
+        if not call_type:
+            raise UserError(
+                self.env._(
+                    "The activity type for payment reminder calls was deleted: "
+                    "update the Payment Reminders module to restore it."
+                )
+            )
         order.activity_schedule(
-            "payment_reminder.mail_activity_type_call",
+            activity_type_id=call_type.id,
             date_deadline=start_local.date(),
             summary=self.env._("Payment reminder call: %(when)s", when=when),
             note=self._reminder_render_phone_script(agent, now),

@@ -225,6 +225,9 @@ class PaymentReminderQueue(models.AbstractModel):
             partners = candidate.orders.partner_id.commercial_partner_id
             if any(partners.mapped("payment_reminder_opt_out")):
                 candidate.skip_reason = "opt_out"
+            elif not all(candidate.orders.partner_id.mapped("active")):
+                # An archived contact is one the shop stopped dealing with.
+                candidate.skip_reason = "archived"
 
     @api.model
     def _reminder_skip_max_reached(self, company, candidates, now):

@@ -9,3 +9,4 @@ from . import test_send
 from . import test_scripts
 from . import test_security
 from . import test_concurrency
+from . import test_bad_input
