@@ -656,7 +656,8 @@ class PaymentReminder(models.Model):
     def _reminder_log_attempt(self, now, result):
         """Note the attempt on the order: date · agent · attempt N · channel · result."""
         self.ensure_one()
-        self.order_id.message_post(
+        # A log, not a post: nobody is notified nor subscribed for a note.
+        self.order_id._message_log(
             body=self.env._(
                 "%(date)s · %(agent)s · attempt %(attempt)s · %(channel)s · %(result)s",
                 date=format_datetime(
@@ -670,5 +671,4 @@ class PaymentReminder(models.Model):
                 channel=self._reminder_channel_label(self.channel),
                 result=result,
             ),
-            subtype_xmlid="mail.mt_note",
         )
