@@ -9,3 +9,4 @@ from . import payment_reminder_channel_rule
 from . import payment_reminder
 from . import payment_reminder_queue
 from . import payment_reminder_script
+from . import payment_transaction

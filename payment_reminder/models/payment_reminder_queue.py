@@ -9,6 +9,7 @@ them (time, channel, agent) or sets ``skip_reason`` on the ones it excludes.
 Override a rule method to change it; add one to ``_reminder_rules``.
 """
 
+import hashlib
 import logging
 from collections import defaultdict
 from datetime import datetime, time, timedelta
@@ -87,6 +88,7 @@ class PaymentReminderQueue(models.AbstractModel):
             self._reminder_profile_customers,
             self._reminder_choose_channel,
             self._reminder_assign_agent,
+            self._reminder_hold_out_control_group,
         ]
 
     # === WHICH ORDERS === #
@@ -476,6 +478,29 @@ class PaymentReminderQueue(models.AbstractModel):
             elif team:
                 candidate.user = min(team, key=lambda user: (load[user], user.id))
                 load[candidate.user] += 1
+
+    # === CONTROL GROUP === #
+
+    @api.model
+    def _reminder_hold_out_control_group(self, company, candidates, now):
+        """Hold out a random share of customers: queued, tracked, not reminded.
+
+        The draw is a hash of the customer and the shop day, so every rebuild
+        of the day's queue holds out the same customers. It runs last, so the
+        control group is drawn from exactly the customers who would have been
+        reminded, with the same moment, channel and agent.
+        """
+        percent = company.payment_reminder_holdout_percent
+        if not percent:
+            return
+        for candidate in candidates:
+            day = self._reminder_local_day(company, candidate.scheduled_at or now)
+            digest = hashlib.sha256(
+                f"{candidate.key}|{day.isoformat()}".encode()
+            ).digest()
+            draw = int.from_bytes(digest[:8], "big") * 100.0 / 2**64
+            if draw < percent:
+                candidate.skip_reason = "control"
 
     # === SAVING === #
 

@@ -164,6 +164,41 @@ class ResCompany(models.Model):
                     )
                 )
 
+    # === RESULTS SETTINGS === #
+
+    payment_reminder_attribution_hours = fields.Integer(
+        string="Attribution window (hours)",
+        default=0,
+        help="A payment counts as recovered by the last reminder done before it if it "
+        "comes within this many hours. 0: until the order's payment deadline.",
+    )
+    payment_reminder_holdout_percent = fields.Float(
+        string="Control group (%)",
+        default=0.0,
+        digits=(5, 2),
+        help="This share of customers, drawn at random per customer and day, is "
+        "queued but deliberately not reminded, to measure what reminding adds.",
+    )
+    payment_reminder_summary_user_ids = fields.Many2many(
+        "res.users",
+        "payment_reminder_company_summary_user_rel",
+        string="Daily summary recipients",
+        help="Who receives the day's summary sheet by email when its scheduled "
+        "action is active. Empty: every reminder manager of the company.",
+    )
+
+    @api.constrains(
+        "payment_reminder_attribution_hours", "payment_reminder_holdout_percent"
+    )
+    def _check_payment_reminder_results_settings(self):
+        for company in self:
+            if company.payment_reminder_attribution_hours < 0:
+                raise ValidationError(_("The attribution window cannot be negative."))
+            if not 0 <= company.payment_reminder_holdout_percent <= 100:
+                raise ValidationError(
+                    _("The control group is a percentage between 0 and 100.")
+                )
+
     @api.constrains("payment_reminder_quiet_start", "payment_reminder_quiet_end")
     def _check_payment_reminder_quiet_hours(self):
         for company in self:

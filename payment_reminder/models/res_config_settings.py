@@ -51,6 +51,15 @@ class ResConfigSettings(models.TransientModel):
     payment_reminder_bad_payer_count = fields.Integer(
         related="company_id.payment_reminder_bad_payer_count", readonly=False
     )
+    payment_reminder_attribution_hours = fields.Integer(
+        related="company_id.payment_reminder_attribution_hours", readonly=False
+    )
+    payment_reminder_holdout_percent = fields.Float(
+        related="company_id.payment_reminder_holdout_percent", readonly=False
+    )
+    payment_reminder_summary_user_ids = fields.Many2many(
+        related="company_id.payment_reminder_summary_user_ids", readonly=False
+    )
     payment_reminder_quiet_start = fields.Float(
         related="company_id.payment_reminder_quiet_start", readonly=False
     )
