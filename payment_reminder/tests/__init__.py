@@ -11,3 +11,4 @@ from . import test_results
 from . import test_security
 from . import test_concurrency
 from . import test_bad_input
+from . import test_i18n
