@@ -11,4 +11,5 @@ from . import test_results
 from . import test_security
 from . import test_concurrency
 from . import test_bad_input
+from . import test_reports
 from . import test_i18n
