@@ -560,12 +560,24 @@ class PaymentReminderQueue(models.AbstractModel):
 
     @api.model
     def _reminder_changed_values(self, reminder, values):
-        """The part of ``values`` that would change ``reminder``."""
+        """The part of ``values`` that would change ``reminder``.
+
+        Compares plain values (ids, numbers, strings): on a festival day the
+        queue is refreshed for tens of thousands of planned reminders.
+        """
         changed = {}
         for name, value in values.items():
+            current = reminder[name]
             field = reminder._fields[name]
-            new = field.convert_to_record(field.convert_to_cache(value, reminder), reminder)
-            if new != reminder[name]:
+            if field.type == "many2many":
+                differs = set(value[0][2]) != set(current.ids)
+            elif field.type == "many2one":
+                differs = current.id != (value or False)
+            elif field.type == "monetary":
+                differs = not reminder.currency_id.is_zero(current - value)
+            else:
+                differs = current != value
+            if differs:
                 changed[name] = value
         return changed
 
