@@ -10,3 +10,5 @@ from . import payment_reminder
 from . import payment_reminder_queue
 from . import payment_reminder_script
 from . import payment_transaction
+from . import payment_reminder_reason
+from . import mail_activity

@@ -48,6 +48,17 @@ RESULTS = [
     ("closed_auto", "Closed automatically"),
     ("closed_manual", "Closed by us or the customer"),
 ]
+# What a call gave: logged by the agent with payment.reminder.call.result.
+OUTCOMES = [
+    ("will_pay", "Will pay"),
+    ("call_back", "Call back later"),
+    ("declined", "Declined"),
+    ("wrong_person_message_left", "Someone else answered, message left"),
+    ("new_number", "New number"),
+    ("no_answer", "No answer"),
+    ("hung_up_angry", "Hung up angry"),
+    ("payment_problem", "Payment problem"),
+]
 
 
 class PaymentReminder(models.Model):
@@ -140,6 +151,37 @@ class PaymentReminder(models.Model):
         help="How many times sending failed; a failed reminder is tried again "
         "30 minutes later, a limited number of times.",
     )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Message template",
+        readonly=True,
+        help="Chosen by the agent for a manual reminder instead of the script's.",
+    )
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS template",
+        readonly=True,
+        help="Chosen by the agent for a manual reminder instead of the script's.",
+    )
+    outcome = fields.Selection(
+        OUTCOMES,
+        readonly=True,
+        tracking=True,
+        help="What the call gave, as the agent logged it.",
+    )
+    reason_id = fields.Many2one(
+        "payment.reminder.reason",
+        string="Reason for not paying",
+        readonly=True,
+        tracking=True,
+    )
+    call_window_id = fields.Many2one(
+        "payment.reminder.window",
+        string="Call window",
+        readonly=True,
+        help="The call window the call was planned in: a call without answer is "
+        "tried again in another one.",
+    )
 
     # === COMPUTE METHODS === #
 
@@ -171,6 +213,15 @@ class PaymentReminder(models.Model):
             )
         )
 
+    # === ACTION METHODS === #
+
+    def action_log_call_result(self):
+        """Open the wizard that logs what the call to the customer gave."""
+        self.ensure_one()
+        return self.env["payment.reminder.call.result"]._action_open(
+            self.order_id, reminder=self
+        )
+
     # === BUSINESS METHODS === #
 
     @api.model
@@ -193,6 +244,32 @@ class PaymentReminder(models.Model):
         """The shop day of a naive UTC datetime."""
         tz = pytz.timezone(company.payment_reminder_tz or "UTC")
         return pytz.utc.localize(utc_datetime).astimezone(tz).date()
+
+    @api.model
+    def _create_manual(self, orders, channel, user, now, **values):
+        """One manual reminder per customer covering their ``orders``, about the
+        latest one, by ``channel`` for agent ``user``, due ``now``."""
+        queue = self.env["payment.reminder.queue"]
+        latest_first = orders.sorted(
+            lambda order: (order.date_order, order.id), reverse=True
+        )
+        values_list = []
+        for (company, key), customer_orders in latest_first.grouped(
+            lambda order: (order.company_id, order.reminder_customer_key)
+        ).items():
+            candidate = ReminderCandidate(
+                key, customer_orders, "manual", customer_orders[0]
+            )
+            candidate.channel = channel
+            candidate.user = user
+            candidate.scheduled_at = now
+            values_list.append(
+                {**queue._reminder_prepare_values(company, candidate, now), **values}
+            )
+        # Queue entries are not conversations: no creation note, no followers.
+        return self.with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True
+        ).create(values_list)
 
     def _payment_reminder_cancel_for_orders(self, orders):
         """These orders leave the planned reminders: cancel what covers nothing."""
@@ -753,6 +830,11 @@ class PaymentReminder(models.Model):
             self.customer_key, self.order_ids, self.step, self.order_id
         )
 
+    @api.model
+    def _reminder_candidate_for(self, order):
+        """``order`` alone as the queue builder weighs customers."""
+        return ReminderCandidate(order.reminder_customer_key, order, "manual", order)
+
     def _reminder_reachable_channel(self):
         """The channel to use now, and why it is not the planned one.
 
@@ -840,8 +922,11 @@ class PaymentReminder(models.Model):
         )
 
     def _reminder_choose_script(self):
-        """The script of the first situation that has one for this order."""
+        """The script of the first situation that has one for this order; the
+        script an agent chose for a manual reminder wins."""
         self.ensure_one()
+        if self.step == "manual" and self.script_id:
+            return self.script_id
         order = self.order_id
         segment = order._payment_reminder_segment()
         scripts = self.env["payment.reminder.script"]
@@ -890,14 +975,15 @@ class PaymentReminder(models.Model):
 
     def _reminder_mail_template(self):
         self.ensure_one()
-        if not self.script_id.mail_template_id:
+        template = self.mail_template_id or self.script_id.mail_template_id
+        if not template:
             raise UserError(
                 self.env._(
                     "No message template for this reminder (script: %(script)s).",
                     script=self.script_id.display_name or "-",
                 )
             )
-        return self.script_id.mail_template_id
+        return template
 
     def _reminder_post_script(self, **post_values):
         """Post the script's message on the order, addressed to the customer."""
@@ -926,7 +1012,7 @@ class PaymentReminder(models.Model):
         """An SMS to the customer's mobile; a refused SMS fails the reminder."""
         order = self.order_id
         contact = order.partner_id
-        template = self.script_id.sms_template_id
+        template = self.sms_template_id or self.script_id.sms_template_id
         if not template:
             raise UserError(
                 self.env._(
@@ -960,18 +1046,33 @@ class PaymentReminder(models.Model):
 
     def _reminder_send_phone(self, now):
         """A call for the agent, due in the next call window, the script as note."""
+        start, end = self._reminder_next_call_slot(now)
+        return self._reminder_plan_call(start, end, now)
+
+    def _reminder_plan_call(self, start, end, now):
+        """Schedule the call on the order from ``start`` to ``end`` (naive UTC;
+        equal for a moment the customer chose), with the phone script as note.
+
+        :return: the result for the chatter line
+        """
+        self.ensure_one()
         order = self.order_id
         agent = self.user_id or order.user_id or self.env.user
-        start, end = self._reminder_next_call_slot(now)
         tz = pytz.timezone(self.company_id.payment_reminder_tz or "UTC")
         start_local = pytz.utc.localize(start).astimezone(tz)
         end_local = pytz.utc.localize(end).astimezone(tz)
-        when = self.env._(
-            "%(day)s, %(start)s-%(end)s",
-            day=format_datetime(self.env, start, tz=tz.zone, dt_format="EEE d MMM"),
-            start=start_local.strftime("%H:%M"),
-            end=end_local.strftime("%H:%M"),
-        )
+        day = format_datetime(self.env, start, tz=tz.zone, dt_format="EEE d MMM")
+        if end > start:
+            when = self.env._(
+                "%(day)s, %(start)s-%(end)s",
+                day=day,
+                start=start_local.strftime("%H:%M"),
+                end=end_local.strftime("%H:%M"),
+            )
+        else:
+            when = self.env._(
+                "%(day)s, %(start)s", day=day, start=start_local.strftime("%H:%M")
+            )
         call_type = self.env.ref(
             "payment_reminder.mail_activity_type_call", raise_if_not_found=False
         )
@@ -988,10 +1089,51 @@ class PaymentReminder(models.Model):
             summary=self.env._("Payment reminder call: %(when)s", when=when),
             note=self._reminder_render_phone_script(agent, now),
             user_id=agent.id,
+            payment_reminder_id=self.id,
         )
+        self.call_window_id = self._reminder_call_window_at(start)
         return self.env._(
             "call planned for %(agent)s, %(when)s", agent=agent.name, when=when
         )
+
+    def _reminder_call_windows(self):
+        self.ensure_one()
+        return self.env["payment.reminder.window"]._get_windows(self.company_id, "call")
+
+    def _reminder_call_window_at(self, moment):
+        """The call window ``moment`` (naive UTC) falls in, if any."""
+        self.ensure_one()
+        tz = pytz.timezone(self.company_id.payment_reminder_tz or "UTC")
+        local = pytz.utc.localize(moment).astimezone(tz)
+        hour = local.hour + local.minute / 60 + local.second / 3600
+        return self._reminder_call_windows().filtered(
+            lambda window: window.remind_from <= hour < window.remind_to
+        )[:1]
+
+    def _reminder_call_slot_after(self, now, tried=None, last=None):
+        """The next call window starting after ``now`` (naive UTC).
+
+        Seed 004: a customer who did not answer is called again in another
+        time slot. Windows not ``tried`` yet come first, then any window but
+        the ``last`` one, then any window.
+
+        :return: (start, end)
+        """
+        self.ensure_one()
+        company = self.company_id
+        tz = pytz.timezone(company.payment_reminder_tz or "UTC")
+        today = pytz.utc.localize(now).astimezone(tz).date()
+        slots = [
+            slot
+            for slot in self._reminder_call_windows()._slots_between(today, 4, tz)
+            if slot[0] > now
+        ]
+        tried = tried or self.env["payment.reminder.window"]
+        for avoid in (tried, last or tried.browse(), tried.browse()):
+            for start, end, window in slots:
+                if window not in avoid:
+                    return start, end
+        return now, now
 
     def _reminder_next_call_slot(self, now):
         """The rest of the current call window, else the next one (naive UTC)."""
@@ -1080,6 +1222,19 @@ class PaymentReminder(models.Model):
             if detail
             else result,
         }
+
+    def _reminder_glance(self):
+        """The reminder in one line for its order: when · channel · what it gave."""
+        self.ensure_one()
+        summary = self._reminder_result_summary()
+        outcomes = dict(self._fields["outcome"]._description_selection(self.env))
+        parts = [
+            summary["when"],
+            summary["channel"],
+            outcomes.get(self.outcome) or summary["result"],
+            self.reason_id.name,
+        ]
+        return " · ".join(part for part in parts if part)
 
     def _reminder_log_attempt(self, now, result):
         """Note the attempt on the order: date · agent · attempt N · channel · result."""

@@ -10,6 +10,7 @@ SITUATIONS = [
     ("before_close", "Before the order closes"),
     ("returning", "Returning customer"),
     ("payment_help", "Payment problem"),
+    ("after_call", "After a call"),
 ]
 SCRIPT_SEGMENTS = [
     ("new", "First-time buyer"),

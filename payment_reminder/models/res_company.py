@@ -106,6 +106,12 @@ class ResCompany(models.Model):
         help="... until this hour: reminders due meanwhile wait until then. Equal "
         "hours mean no quiet hours.",
     )
+    payment_reminder_max_call_attempts = fields.Integer(
+        string="Calls without answer",
+        default=3,
+        help="How many times a customer who does not answer is called, each time "
+        "in another call window, before they get a message instead.",
+    )
 
     # === CONSTRAINT METHODS === #
 
@@ -118,6 +124,7 @@ class ResCompany(models.Model):
         "payment_reminder_flash_deadline",
         "payment_reminder_flash_remind_before",
         "payment_reminder_bad_payer_count",
+        "payment_reminder_max_call_attempts",
     )
     def _check_payment_reminder_settings(self):
         for company in self:
@@ -136,6 +143,10 @@ class ResCompany(models.Model):
             if company.payment_reminder_max_count < 1:
                 raise ValidationError(
                     _("An order needs at least one reminder.")
+                )
+            if company.payment_reminder_max_call_attempts < 1:
+                raise ValidationError(
+                    _("A customer who does not answer is called at least once.")
                 )
             if company.payment_reminder_bad_payer_count < 1:
                 raise ValidationError(

@@ -10,6 +10,8 @@ from odoo import _, api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL, format_amount, format_datetime, format_time
 
+from .payment_reminder import OUTCOMES
+
 _logger = logging.getLogger(__name__)
 
 REMINDER_STATES = [
@@ -75,6 +77,36 @@ class SaleOrder(models.Model):
         string="Closed",
         copy=False,
         readonly=True,
+    )
+    reminder_done_count = fields.Integer(
+        string="Reminders done",
+        compute="_compute_reminder_last",
+        help="How many times the customer was contacted about this order.",
+    )
+    reminder_last_id = fields.Many2one(
+        "payment.reminder",
+        string="Last reminder",
+        compute="_compute_reminder_last",
+    )
+    reminder_last_outcome = fields.Selection(
+        OUTCOMES,
+        string="Last call outcome",
+        compute="_compute_reminder_last",
+    )
+    reminder_last_result = fields.Char(
+        string="Last result",
+        compute="_compute_reminder_last",
+        help="When, how, and what the last contact about this order gave.",
+    )
+    reminder_reason_id = fields.Many2one(
+        "payment.reminder.reason",
+        string="Reason for not paying",
+        compute="_compute_reminder_last",
+        help="The last reason the customer gave on the phone.",
+    )
+    reminder_has_call = fields.Boolean(
+        string="Reminder call planned",
+        compute="_compute_reminder_has_call",
     )
     reminder_customer_key = fields.Char(
         compute="_compute_reminder_customer_key",
@@ -152,6 +184,35 @@ class SaleOrder(models.Model):
     def _compute_reminder_state(self):
         for order in self:
             order.reminder_state = order._payment_reminder_state()
+
+    @api.depends("reminder_ids.state", "reminder_ids.outcome", "reminder_ids.reason_id")
+    def _compute_reminder_last(self):
+        # Every agent sees what was done about the order, whoever did it:
+        # reminding it again blind is what the notes are there to avoid.
+        done = {
+            order: reminders
+            for order, reminders in self.env["payment.reminder"]
+            .sudo()
+            ._read_group(
+                [("order_ids", "in", self.ids), ("state", "=", "done")],
+                ["order_ids"],
+                ["id:recordset"],
+            )
+        }
+        for order in self:
+            reminders = done.get(order._origin, self.env["payment.reminder"])
+            ordered = reminders.sorted(lambda r: (r.done_at or r.scheduled_at, r.id))
+            last = ordered[-1:]
+            order.reminder_done_count = len(reminders)
+            order.reminder_last_id = last
+            order.reminder_last_outcome = last.outcome
+            order.reminder_last_result = last._reminder_glance() if last else False
+            order.reminder_reason_id = ordered.reason_id[-1:]
+
+    @api.depends("activity_ids.activity_type_id")
+    def _compute_reminder_has_call(self):
+        for order in self:
+            order.reminder_has_call = bool(order._payment_reminder_call_activities())
 
     @api.depends("partner_id.commercial_partner_id.payment_reminder_mobile")
     def _compute_reminder_customer_key(self):
@@ -235,6 +296,18 @@ class SaleOrder(models.Model):
 
     # === ACTION METHODS === #
 
+    def action_payment_reminder_send(self):
+        """Remind now: choose the channel and the script, preview, send."""
+        return self.env["payment.reminder.send"]._action_open(self)
+
+    def action_payment_reminder_log_call(self):
+        """Log what the planned reminder call gave."""
+        self.ensure_one()
+        activity = self._payment_reminder_call_activities()[:1]
+        return self.env["payment.reminder.call.result"]._action_open(
+            self, reminder=activity.payment_reminder_id, activity=activity
+        )
+
     def action_view_payment_reminders(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -243,6 +316,15 @@ class SaleOrder(models.Model):
         action["domain"] = [("order_ids", "in", self.ids)]
         action["context"] = {"search_default_group_by_state": False}
         return action
+
+    def _payment_reminder_call_activities(self):
+        """The reminder calls planned on these orders, the earliest first."""
+        call_type = self.env.ref(
+            "payment_reminder.mail_activity_type_call", raise_if_not_found=False
+        )
+        return self.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == call_type
+        ).sorted(lambda activity: (activity.date_deadline, activity.id))
 
     # === BUSINESS METHODS: closing what stays unpaid === #
 

@@ -1,3 +1,5 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import payment_reminder_report
+from . import payment_reminder_send
+from . import payment_reminder_call_result
