@@ -69,6 +69,7 @@ class TestI18n(PaymentReminderSendCommon):
             "before_close",
             "returning",
             "payment_help",
+            "after_call",
         ):
             with self.subTest(situation=situation):
                 body = self.render(
