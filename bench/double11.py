@@ -34,12 +34,14 @@ from unittest.mock import patch
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["TZ"] = "UTC"
 
-import odoo  # noqa: E402
 from freezegun import freeze_time  # noqa: E402
+
+import odoo  # noqa: E402
 from odoo import api  # noqa: E402
+from odoo.tools import SQL  # noqa: E402
+
 from odoo.addons.base.models.ir_mail_server import IrMailServer  # noqa: E402
 from odoo.addons.sms.tools.sms_api import SmsApi  # noqa: E402
-from odoo.tools import SQL  # noqa: E402
 
 DB = "payment_reminder_bench"
 SEND_COUNT = 10_000
@@ -248,16 +250,18 @@ def generate(env, orders, customers):
             """
             CREATE TEMP TABLE bench_plan ON COMMIT DROP AS
             SELECT g,
-                   (%(partners)s::int[])[1 + mod(g::bigint * 7919, %(customers)s)] AS partner_id,
-                   CASE WHEN mod(g, 8) = 0 THEN %(second)s ELSE %(main)s END AS company_id,
+                   (%(partners)s::int[])[1 + mod(g::bigint * 7919, %(customers)s)]
+                       AS partner_id,
+                   CASE WHEN mod(g, 8) = 0 THEN %(second)s ELSE %(main)s END
+                       AS company_id,
                    CASE WHEN mod(g, 200) = 0 THEN %(flash)s
                         WHEN mod(g, 17) = 0 THEN %(smartphone)s
                         ELSE %(regular)s END AS product_id,
                    1 + mod(g, 3) AS qty,
                    %(festival)s::timestamp + CASE WHEN mod(g, 200) = 0
                        THEN (mod(g, 30)) * interval '1 minute'
-                       ELSE (power(mod(g::bigint * 104729, 100000) / 100000.0, 2) * 86399)
-                            * interval '1 second' END AS date_order
+                       ELSE power(mod(g::bigint * 104729, 100000) / 100000.0, 2)
+                            * 86399 * interval '1 second' END AS date_order
             FROM generate_series(1, %(orders)s) g;
             ALTER TABLE bench_plan ADD COLUMN template_id int;
             UPDATE bench_plan SET template_id = %(template_case)s;
@@ -445,7 +449,8 @@ def abandoned_cart_reference(env, company):
     env.cr.execute(
         SQL(
             "UPDATE sale_order SET state = 'draft', website_id = %s, "
-            "cart_recovery_email_sent = false WHERE company_id = %s AND awaiting_payment",
+            "cart_recovery_email_sent = false "
+            "WHERE company_id = %s AND awaiting_payment",
             website.id,
             company.id,
         )
@@ -463,9 +468,13 @@ def run_size(orders, customers, now):
     with environment() as env:
         company, _second = generate(env, orders, customers)
         queue = env["payment.reminder.queue"]
-        row, reminders = measure(env, "queue (cold)", lambda: queue._build(company, now))
+        row, reminders = measure(
+            env, "queue (cold)", lambda: queue._build(company, now)
+        )
         rows.append(row | {"count": len(reminders)})
-        row, reminders = measure(env, "queue (warm)", lambda: queue._build(company, now))
+        row, reminders = measure(
+            env, "queue (warm)", lambda: queue._build(company, now)
+        )
         rows.append(row | {"count": len(reminders)})
         row, customers_sql = measure(
             env, "SQL lower bound", lambda: sql_lower_bound(env, company, now)
@@ -491,7 +500,9 @@ def run_size(orders, customers, now):
         env.invalidate_all()
         if "website" in env and orders <= REFERENCE_MAX:
             row, _none = measure(
-                env, "abandoned-cart cron", lambda: abandoned_cart_reference(env, company)
+                env,
+                "abandoned-cart cron",
+                lambda: abandoned_cart_reference(env, company),
             )
             env.cr.execute(SQL("SELECT count(*) FROM mail_mail"))
             rows.append(row | {"count": env.cr.fetchone()[0]})
@@ -535,7 +546,9 @@ def main():
             f"| {size} | {row['step']} | {row['seconds']:.2f} | {row['queries']} "
             f"| {row.get('count', '')} | {row['rss']:.0f} |"
         )
-    bound = {size: row["seconds"] for size, row in table if row["step"] == "SQL lower bound"}
+    bound = {
+        size: row["seconds"] for size, row in table if row["step"] == "SQL lower bound"
+    }
     print()
     for size, row in table:
         if row["step"] == "queue (cold)" and bound.get(size):

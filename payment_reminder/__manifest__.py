@@ -10,7 +10,14 @@
     "website": "https://github.com/payment-reminder/payment_reminder",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["sale_management", "mail", "sms", "portal", "payment", "phone_validation"],
+    "depends": [
+        "sale_management",
+        "mail",
+        "sms",
+        "portal",
+        "payment",
+        "phone_validation",
+    ],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/payment_reminder_groups.xml",

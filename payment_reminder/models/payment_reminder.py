@@ -131,7 +131,9 @@ class PaymentReminder(models.Model):
         string="Unpaid in other currencies",
         help="Unpaid orders in other currencies than the reminder's, per currency.",
     )
-    attempt = fields.Integer(default=1, help="The how-manyeth contact with the customer.")
+    attempt = fields.Integer(
+        default=1, help="The how-manyeth contact with the customer."
+    )
     window_id = fields.Many2one("payment.reminder.window", string="Window")
     done_at = fields.Datetime(readonly=True)
     order_date = fields.Datetime(related="order_id.date_order", string="Placed on")
@@ -195,7 +197,8 @@ class PaymentReminder(models.Model):
                     [
                         reminder.partner_id.display_name,
                         steps.get(reminder.step),
-                        reminder.queue_date and fields.Date.to_string(reminder.queue_date),
+                        reminder.queue_date
+                        and fields.Date.to_string(reminder.queue_date),
                     ],
                 )
             )
@@ -1237,7 +1240,7 @@ class PaymentReminder(models.Model):
         return " · ".join(part for part in parts if part)
 
     def _reminder_log_attempt(self, now, result):
-        """Note the attempt on the order: date · agent · attempt N · channel · result."""
+        """Note the attempt on the order: date · agent · attempt · channel · result."""
         self.ensure_one()
         # A log, not a post: nobody is notified nor subscribed for a note.
         self.order_id._message_log(

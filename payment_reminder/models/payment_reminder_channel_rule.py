@@ -33,7 +33,9 @@ class PaymentReminderChannelRule(models.Model):
     )
     channel = fields.Selection(CHANNELS, required=True)
     step = fields.Selection(STEPS, help="Only for this reminder step; empty for any.")
-    segment = fields.Selection(SEGMENTS, help="Only for this kind of customer; empty for any.")
+    segment = fields.Selection(
+        SEGMENTS, help="Only for this kind of customer; empty for any."
+    )
     min_amount = fields.Monetary(
         string="From amount",
         currency_field="currency_id",

@@ -197,7 +197,8 @@ class PaymentReminderQueue(models.AbstractModel):
         if not candidates:
             return
         days = {
-            c: self._reminder_local_day(company, c.anchor.date_order) for c in candidates
+            c: self._reminder_local_day(company, c.anchor.date_order)
+            for c in candidates
         }
         first_day, last_day = min(days.values()), max(days.values())
         tz = self._reminder_tz(company)
@@ -213,7 +214,10 @@ class PaymentReminderQueue(models.AbstractModel):
             ["reminder_customer_key", "date_order"],
         )
         paid_days = {
-            (order.reminder_customer_key, self._reminder_local_day(company, order.date_order))
+            (
+                order.reminder_customer_key,
+                self._reminder_local_day(company, order.date_order),
+            )
             for order in paid
         }
         for candidate in candidates:
@@ -302,7 +306,9 @@ class PaymentReminderQueue(models.AbstractModel):
             if own._wraps_midnight() and hour >= own.placed_from:
                 day += timedelta(days=1)
             start, end = own._slot_on(day, tz)
-            scheduled_at = self._reminder_fit(start, end, earliest, order.payment_deadline)
+            scheduled_at = self._reminder_fit(
+                start, end, earliest, order.payment_deadline
+            )
             if scheduled_at:
                 return scheduled_at, own
         return self._reminder_next_slot(windows, earliest, order.payment_deadline, tz)
@@ -327,11 +333,15 @@ class PaymentReminderQueue(models.AbstractModel):
     @api.model
     def _reminder_time_before_close(self, company, order, now):
         """Rules 7 and 8: the final reminder, shortly before the order closes."""
-        scheduled_at = order.payment_deadline - self._reminder_final_lead(company, order)
+        scheduled_at = order.payment_deadline - self._reminder_final_lead(
+            company, order
+        )
         if order.is_flash_sale:
             scheduled_at = max(scheduled_at, now)
         else:
-            scheduled_at = max(scheduled_at, self._reminder_earliest(company, order, now))
+            scheduled_at = max(
+                scheduled_at, self._reminder_earliest(company, order, now)
+            )
         return scheduled_at if scheduled_at < order.payment_deadline else None
 
     @api.model
@@ -409,7 +419,8 @@ class PaymentReminderQueue(models.AbstractModel):
             past = history[candidate.key]
             candidate.segment = "returning" if past["paid"] else "new"
             candidate.bad_payer = (
-                not past["paid"] and past["closed"] >= company.payment_reminder_bad_payer_count
+                not past["paid"]
+                and past["closed"] >= company.payment_reminder_bad_payer_count
             )
             candidate.amount_company = sum(
                 (order.amount_total - order.amount_paid) * rates[order.currency_id]
@@ -454,7 +465,10 @@ class PaymentReminderQueue(models.AbstractModel):
                 contact.phone_sanitized_blacklisted
             )
         if channel == "phone":
-            return bool(contact.phone_sanitized) and not contact.phone_sanitized_blacklisted
+            return (
+                bool(contact.phone_sanitized)
+                and not contact.phone_sanitized_blacklisted
+            )
         return False
 
     # === WHO === #
@@ -524,7 +538,9 @@ class PaymentReminderQueue(models.AbstractModel):
                 ("scheduled_at", ">=", now - timedelta(days=ROLL_DAYS + 3)),
             ]
         )
-        planned = {(r.customer_key, r.step): r for r in existing if r.state == "planned"}
+        planned = {
+            (r.customer_key, r.step): r for r in existing if r.state == "planned"
+        }
         taken = {(r.customer_key, r.step, r.queue_date) for r in existing}
         covered = defaultdict(lambda: self.env["sale.order"])
         for reminder in existing.filtered(lambda r: r.state != "planned"):

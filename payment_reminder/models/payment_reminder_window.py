@@ -67,7 +67,10 @@ class PaymentReminderWindow(models.Model):
             )
             if any(hour < 0 or hour > 24 for hour in hours):
                 raise ValidationError(
-                    _("Window hours go from 00:00 to 24:00 (%(name)s).", name=window.name)
+                    _(
+                        "Window hours go from 00:00 to 24:00 (%(name)s).",
+                        name=window.name,
+                    )
                 )
             if window.remind_from >= window.remind_to:
                 raise ValidationError(
@@ -86,7 +89,9 @@ class PaymentReminderWindow(models.Model):
 
     @api.constrains("placed_from", "placed_to", "window_type", "company_id", "active")
     def _check_order_windows_do_not_overlap(self):
-        for company in set(self.filtered(lambda w: w.window_type == "order").company_id):
+        for company in set(
+            self.filtered(lambda w: w.window_type == "order").company_id
+        ):
             windows = self.search(
                 [("window_type", "=", "order"), ("company_id", "=", company.id)]
             )

@@ -68,7 +68,8 @@ class ResCompany(models.Model):
         "product.tag",
         "payment_reminder_company_flash_tag_rel",
         string="Flash-sale product tags",
-        help="An order with a product carrying one of these tags is a flash-sale order.",
+        help="An order with a product carrying one of these tags is a flash-sale "
+        "order.",
     )
     payment_reminder_flash_pricelist_ids = fields.Many2many(
         "product.pricelist",
@@ -141,9 +142,7 @@ class ResCompany(models.Model):
                     _("Payment reminder delays and deadlines cannot be negative.")
                 )
             if company.payment_reminder_max_count < 1:
-                raise ValidationError(
-                    _("An order needs at least one reminder.")
-                )
+                raise ValidationError(_("An order needs at least one reminder."))
             if company.payment_reminder_max_call_attempts < 1:
                 raise ValidationError(
                     _("A customer who does not answer is called at least once.")

@@ -276,14 +276,14 @@ class SaleOrder(models.Model):
     def _payment_reminder_has_payment_in_progress(self):
         """A payment is pending or authorized: the money may be on its way."""
         self.ensure_one()
-        return any(
-            tx.state in ("pending", "authorized") for tx in self.transaction_ids
-        )
+        return any(tx.state in ("pending", "authorized") for tx in self.transaction_ids)
 
     def _payment_reminder_state(self):
         self.ensure_one()
         if self.state == "cancel":
-            return "closed" if self.reminder_closed_kind or self.reminder_ids else "none"
+            return (
+                "closed" if self.reminder_closed_kind or self.reminder_ids else "none"
+            )
         if not self.awaiting_payment:
             return "paid" if self.reminder_ids else "none"
         if self.partner_id.commercial_partner_id.payment_reminder_opt_out:

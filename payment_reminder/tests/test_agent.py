@@ -58,7 +58,7 @@ class TestAgent(PaymentReminderSendCommon):
         with freeze_time(at), self.mock_mail_gateway(), self.mockSMSGateway():
             action = order.with_user(self.call_agent).action_payment_reminder_log_call()
             form = Form(
-                self.Result.with_user(self.call_agent).with_context(action["context"])
+                self.Result.with_user(self.call_agent).with_context(**action["context"])
             )
             form.outcome = outcome
             for name, value in values.items():
@@ -371,7 +371,7 @@ class TestAgent(PaymentReminderSendCommon):
         form = Form(
             self.env["payment.reminder.send"]
             .with_user(user or self.call_agent)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         form.channel = channel
         return form.save()

@@ -43,7 +43,10 @@ class TestBadInput(PaymentReminderSendCommon):
         self._order(buyer, MORNING)
         self.build_and_check_others()
         self.assertFalse(buyer.payment_reminder_mobile)
-        self.assertEqual(self.reminders_of(buyer).channel, "phone" if buyer.phone_sanitized else "email")
+        self.assertEqual(
+            self.reminders_of(buyer).channel,
+            "phone" if buyer.phone_sanitized else "email",
+        )
 
     def test_b02_landline_gets_no_sms(self):
         buyer = self._customer("Office", None, phone="+86 10 6552 9988")
@@ -52,7 +55,9 @@ class TestBadInput(PaymentReminderSendCommon):
         buyer.email = False
         self.build_and_check_others()
         self.assertFalse(buyer.payment_reminder_mobile)
-        self.assertEqual(self.reminders_of(buyer, step="first").skip_reason, "no_channel")
+        self.assertEqual(
+            self.reminders_of(buyer, step="first").skip_reason, "no_channel"
+        )
 
     def test_b03_foreign_mobile_is_kept_in_e164(self):
         buyer = self._customer("Visitor", "+1 415 555 2671")
@@ -80,12 +85,18 @@ class TestBadInput(PaymentReminderSendCommon):
         self._paid_order(buyer, MORNING - timedelta(days=3))
         self._order(buyer, MORNING)
         self.build_and_check_others()
-        self.assertEqual(self.reminders_of(buyer, step="first", state="planned").channel, "sms")
+        self.assertEqual(
+            self.reminders_of(buyer, step="first", state="planned").channel, "sms"
+        )
 
     def test_b07_contact_without_a_name_is_reminded_as_its_company(self):
         company = self._customer("Tea House Ltd", "13900139002", is_company=True)
         contact = self.env["res.partner"].create(
-            {"type": "other", "parent_id": company.id, "email": "orders@tea.example.com"}
+            {
+                "type": "other",
+                "parent_id": company.id,
+                "email": "orders@tea.example.com",
+            }
         )
         order = self._order(contact, MORNING)
         self.build_and_check_others()
@@ -97,7 +108,9 @@ class TestBadInput(PaymentReminderSendCommon):
         buyer.action_archive()
         self.build_and_check_others()
         reminder = self.reminders_of(buyer.with_context(active_test=False))
-        self.assertEqual((reminder.state, reminder.skip_reason), ("skipped", "archived"))
+        self.assertEqual(
+            (reminder.state, reminder.skip_reason), ("skipped", "archived")
+        )
 
     def test_b09_the_public_user_is_never_reminded(self):
         order = self._order(self.env.ref("base.public_partner"), MORNING)
@@ -135,8 +148,14 @@ class TestBadInput(PaymentReminderSendCommon):
             ]
         )
         self._order(self.customer, MORNING - timedelta(minutes=20))
-        self._order(self.customer, MORNING - timedelta(minutes=10), pricelist_id=pricelists[0].id)
-        latest = self._order(self.customer, MORNING, pricelist_id=pricelists[1].id, qty=2)
+        self._order(
+            self.customer,
+            MORNING - timedelta(minutes=10),
+            pricelist_id=pricelists[0].id,
+        )
+        latest = self._order(
+            self.customer, MORNING, pricelist_id=pricelists[1].id, qty=2
+        )
         self.build_and_check_others()
         reminder = self.reminders_of(self.customer)
         self.assertEqual(len(reminder), 1)
@@ -174,7 +193,9 @@ class TestBadInput(PaymentReminderSendCommon):
         self._order(buyer, NOW + timedelta(hours=5))
         self.build_and_check_others()
         reminder = self.reminders_of(buyer)
-        self.assertGreaterEqual(reminder.scheduled_at, NOW + timedelta(hours=5, minutes=30))
+        self.assertGreaterEqual(
+            reminder.scheduled_at, NOW + timedelta(hours=5, minutes=30)
+        )
 
     def test_b17_company_without_a_time_zone_reads_utc(self):
         self.company.payment_reminder_tz = False
@@ -221,7 +242,9 @@ class TestBadInput(PaymentReminderSendCommon):
                 {
                     "partner_id": buyer.id,
                     "require_payment": True,
-                    "order_line": [Command.create({"product_id": self.product_scarf.id})],
+                    "order_line": [
+                        Command.create({"product_id": self.product_scarf.id})
+                    ],
                 }
                 for _i in range(500)
             ]
@@ -247,7 +270,9 @@ class TestBadInput(PaymentReminderSendCommon):
         self.assertEqual(bad.state, "failed")
         self.assertTrue(bad.error_message)
         self.assertEqual(good.state, "done")
-        self.assertEqual(good.script_id, self.env.ref("payment_reminder.script_returning"))
+        self.assertEqual(
+            good.script_id, self.env.ref("payment_reminder.script_returning")
+        )
 
     def test_b24_deleted_mail_template_fails_with_a_clear_error(self):
         reminder = self.due_reminder(self._order(self.customer, MORNING), "email")

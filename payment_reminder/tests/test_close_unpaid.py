@@ -97,5 +97,7 @@ class TestCloseUnpaid(PaymentReminderCommon):
     def test_cron_record_runs_the_close(self):
         order = self._order(self.customer, PLACED)
         with freeze_time(AFTER_DEADLINE):
-            self.env.ref("payment_reminder.ir_cron_close_unpaid").method_direct_trigger()
+            self.env.ref(
+                "payment_reminder.ir_cron_close_unpaid"
+            ).method_direct_trigger()
         self.assertEqual(order.state, "cancel")

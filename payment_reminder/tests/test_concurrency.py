@@ -122,7 +122,9 @@ class TestConcurrentWorkers(TransactionCase):
         return processes
 
     def _reminders(self, env):
-        return env["payment.reminder"].search([("order_ids", "in", [self.ids["order"]])])
+        return env["payment.reminder"].search(
+            [("order_ids", "in", [self.ids["order"]])]
+        )
 
     def test_two_workers_building_at_once_make_one_reminder(self):
         self._run_workers("build", NOW)

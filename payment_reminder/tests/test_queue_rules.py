@@ -119,7 +119,9 @@ class TestQueueRules(PaymentReminderCommon):
         self._paid_order(self.returning_customer, MORNING - timedelta(days=5))
         self._order(self.returning_customer, MORNING)
         self.build(NOW)
-        self.assertEqual(self.reminders_of(self.returning_customer, step="first").channel, "sms")
+        self.assertEqual(
+            self.reminders_of(self.returning_customer, step="first").channel, "sms"
+        )
 
     def test_rule9_never_after_the_maximum_count(self):
         order = self._order(self.customer, MORNING - timedelta(days=1))
@@ -152,10 +154,14 @@ class TestQueueRules(PaymentReminderCommon):
         self._order(self.customer, MORNING)
         self.build(NOW)
         new = self.reminders_of(self.customer, state="planned")
-        self.assertEqual(new.order_ids.sorted("id"), (earlier | new.order_id).sorted("id"))
+        self.assertEqual(
+            new.order_ids.sorted("id"), (earlier | new.order_id).sorted("id")
+        )
         self.assertEqual(
             new.scheduled_at,
-            NOW - timedelta(minutes=30) + timedelta(minutes=self.company.payment_reminder_min_interval),
+            NOW
+            - timedelta(minutes=30)
+            + timedelta(minutes=self.company.payment_reminder_min_interval),
         )
 
     def test_rule10_large_order_gets_a_call(self):
@@ -210,12 +216,20 @@ class TestQueueRules(PaymentReminderCommon):
         self._order(nobody, MORNING)
         self.build(NOW)
         reminder = self.reminders_of(nobody)
-        self.assertEqual((reminder.state, reminder.skip_reason), ("skipped", "no_channel"))
+        self.assertEqual(
+            (reminder.state, reminder.skip_reason), ("skipped", "no_channel")
+        )
 
     def test_rule11_salesperson_first_else_round_robin_over_the_team(self):
-        agent_a = new_test_user(self.env, "agent_a", groups="sales_team.group_sale_salesman")
-        agent_b = new_test_user(self.env, "agent_b", groups="sales_team.group_sale_salesman")
-        seller = new_test_user(self.env, "seller", groups="sales_team.group_sale_salesman")
+        agent_a = new_test_user(
+            self.env, "agent_a", groups="sales_team.group_sale_salesman"
+        )
+        agent_b = new_test_user(
+            self.env, "agent_b", groups="sales_team.group_sale_salesman"
+        )
+        seller = new_test_user(
+            self.env, "seller", groups="sales_team.group_sale_salesman"
+        )
         self.company.payment_reminder_team_ids = agent_a | agent_b
         customers = [self._customer(f"Buyer {i}", f"1390000000{i}") for i in range(4)]
         for customer in customers:
@@ -232,7 +246,9 @@ class TestQueueRules(PaymentReminderCommon):
         order = self._order(self.customer, MORNING)
         self._pay(order, state="pending")
         self.build(NOW)
-        self.assertEqual(self.reminders_of(self.customer).skip_reason, "payment_in_progress")
+        self.assertEqual(
+            self.reminders_of(self.customer).skip_reason, "payment_in_progress"
+        )
 
     def test_a_queue_built_late_moves_to_the_next_window(self):
         # The morning window closed at noon; built at 13:00 the reminder takes
@@ -242,7 +258,9 @@ class TestQueueRules(PaymentReminderCommon):
         self.build(late)
         reminder = self.reminders_of(self.customer)
         self.assertEqual(reminder.scheduled_at, late)
-        self.assertEqual(reminder.window_id, self.env.ref("payment_reminder.window_afternoon"))
+        self.assertEqual(
+            reminder.window_id, self.env.ref("payment_reminder.window_afternoon")
+        )
 
     def test_orders_before_the_start_date_are_never_reminded(self):
         self.company.payment_reminder_start_from = NOW
@@ -312,7 +330,10 @@ class TestQueueIdempotency(PaymentReminderCommon):
         order_one = self._order(self.customer, MORNING)
         order_two = self._order(self.customer, MORNING, company_id=other.id)
         self.build(NOW)
-        self.assertEqual(self.Reminder.search([("order_ids", "in", order_one.ids)]).company_id, self.company)
+        self.assertEqual(
+            self.Reminder.search([("order_ids", "in", order_one.ids)]).company_id,
+            self.company,
+        )
         self.assertFalse(self.Reminder.search([("order_ids", "in", order_two.ids)]))
         self.build(NOW, company=other)
         reminder_two = self.Reminder.search([("order_ids", "in", order_two.ids)])

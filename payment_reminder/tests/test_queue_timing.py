@@ -65,7 +65,9 @@ class TestQueueTiming(PaymentReminderCommon):
             shop_time(2026, 11, 12, 10, 0),
         )
         self.assertEqual(
-            self.scheduled(shop_time(2026, 11, 12, 0, 0, 0), partner=self.returning_customer),
+            self.scheduled(
+                shop_time(2026, 11, 12, 0, 0, 0), partner=self.returning_customer
+            ),
             shop_time(2026, 11, 12, 10, 0),
         )
 
@@ -178,7 +180,9 @@ class TestQueueTiming(PaymentReminderCommon):
     def test_rule8_flash_sale_by_pricelist(self):
         pricelist = self.env["product.pricelist"].create({"name": "Double 11"})
         self.company.payment_reminder_flash_pricelist_ids = pricelist
-        order = self._order(self.customer, shop_time(2026, 11, 11, 0, 5), pricelist_id=pricelist.id)
+        order = self._order(
+            self.customer, shop_time(2026, 11, 11, 0, 5), pricelist_id=pricelist.id
+        )
         self.assertTrue(order.is_flash_sale)
 
     def test_no_slot_before_the_deadline(self):
@@ -187,4 +191,6 @@ class TestQueueTiming(PaymentReminderCommon):
         now = shop_time(2026, 11, 11, 21, 46)
         with freeze_time(now):
             self.build(now)
-        self.assertEqual(self.reminders_of(self.customer, step="first").skip_reason, "no_slot")
+        self.assertEqual(
+            self.reminders_of(self.customer, step="first").skip_reason, "no_slot"
+        )

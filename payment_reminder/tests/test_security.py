@@ -90,6 +90,4 @@ class TestSecurity(PaymentReminderCommon):
             {"payment_reminder_start_from": MORNING - timedelta(days=1)}
         )
         self.env["payment.reminder.queue"]._build(other_company, NOW)
-        self.assertEqual(
-            self.Reminder.with_user(outsider).search([]).order_ids, order
-        )
+        self.assertEqual(self.Reminder.with_user(outsider).search([]).order_ids, order)
