@@ -61,6 +61,77 @@ OUTCOMES = [
 ]
 
 
+class ReminderSendBatch:
+    """What the reminders of one sending batch share, read once for the batch.
+
+    Every reminder sent asks the same questions: how often was the customer
+    contacted, is it a returning customer, which scripts and call windows has
+    the company. Asked reminder by reminder they cost a dozen queries each;
+    the batch answers them with a few grouped reads, then from memory.
+    """
+
+    def __init__(self, reminders):
+        self.reminders = reminders
+        self.segments = reminders.order_id._payment_reminder_segments()
+        # Read on the first attempt number only: choosing a script for a
+        # reminder not saved yet needs none.
+        self._done_elsewhere = None
+        self._by_customer = {}
+        self._scripts = {}
+        self._windows = {}
+        self._refs = {}
+
+    def ref(self, xmlid):
+        """``env.ref(xmlid, raise_if_not_found=False)``, checked once a batch."""
+        if xmlid not in self._refs:
+            self._refs[xmlid] = self.reminders.env.ref(xmlid, raise_if_not_found=False)
+        return self._refs[xmlid]
+
+    @staticmethod
+    def _count_done_elsewhere(reminders):
+        """(company id, customer key) -> reminders done outside the batch."""
+        groups = reminders._read_group(
+            [
+                ("company_id", "in", reminders.company_id.ids),
+                ("customer_key", "in", list(set(reminders.mapped("customer_key")))),
+                ("state", "=", "done"),
+                ("id", "not in", reminders.ids),
+            ],
+            ["company_id", "customer_key"],
+            ["__count"],
+        )
+        return {(company.id, key): count for company, key, count in groups}
+
+    def attempt_number(self, reminder):
+        """As ``_reminder_attempt_number``: the batch's reminders already done
+        count as they are sent."""
+        if self._done_elsewhere is None:
+            self._done_elsewhere = self._count_done_elsewhere(self.reminders)
+            for other in self.reminders:
+                key = (other.company_id.id, other.customer_key)
+                self._by_customer[key] = self._by_customer.get(key, other) | other
+        key = (reminder.company_id.id, reminder.customer_key)
+        done_here = self._by_customer[key].filtered(
+            lambda other: other != reminder and other.state == "done"
+        )
+        return self._done_elsewhere.get(key, 0) + len(done_here) + 1
+
+    def scripts(self, situation, company):
+        key = (situation, company.id)
+        if key not in self._scripts:
+            self._scripts[key] = self.reminders.env[
+                "payment.reminder.script"
+            ]._find_candidates(situation, company)
+        return self._scripts[key]
+
+    def call_windows(self, company):
+        if company.id not in self._windows:
+            self._windows[company.id] = self.reminders.env[
+                "payment.reminder.window"
+            ]._get_windows(company, "call")
+        return self._windows[company.id]
+
+
 class PaymentReminder(models.Model):
     _name = "payment.reminder"
     _description = "Payment reminder"
@@ -764,20 +835,25 @@ class PaymentReminder(models.Model):
     def _send(self, now=None):
         """Send these reminders one by one: a failure stops no other."""
         now = now or fields.Datetime.now()
+        batch = ReminderSendBatch(self)
         for reminder in self:
             # A failure rolls its savepoint back and drops pending precommit
             # hooks: write the tracking of the reminders sent so far first.
             self.env.cr.precommit.run()
             try:
                 with self.env.cr.savepoint():
-                    reminder._reminder_send_one(now)
+                    reminder._reminder_send_one(now, batch)
             except Exception as error:  # pylint: disable=broad-except
                 _logger.info("Payment reminder %s failed: %s", reminder.id, error)
                 reminder._reminder_fail(error, now)
 
-    def _reminder_send_one(self, now):
-        """Check, time, choose the script, send, and note it on the order."""
+    def _reminder_send_one(self, now, batch=None):
+        """Check, time, choose the script, send, and note it on the order.
+
+        :param batch: the ``ReminderSendBatch`` of the reminders sent with this one
+        """
         self.ensure_one()
+        batch = batch or ReminderSendBatch(self)
         skip_values = self._reminder_check_before_send()
         if skip_values:
             self.write(skip_values)
@@ -788,10 +864,10 @@ class PaymentReminder(models.Model):
             if allowed > now:
                 self.scheduled_at = allowed
                 return
-        attempt = self._reminder_attempt_number()
+        attempt = batch.attempt_number(self)
         self.write({"channel": channel, "attempt": attempt})
-        self.script_id = self._reminder_choose_script()
-        result = self._reminder_senders()[channel](now)
+        self.script_id = self._reminder_choose_script(batch)
+        result = self._reminder_senders(batch)[channel](now)
         self.write({"state": "done", "done_at": now, "error_message": False})
         if detour:
             result = self.env._("%(result)s (%(detour)s)", result=result, detour=detour)
@@ -924,22 +1000,25 @@ class PaymentReminder(models.Model):
             + 1
         )
 
-    def _reminder_choose_script(self):
+    def _reminder_choose_script(self, batch=None):
         """The script of the first situation that has one for this order; the
         script an agent chose for a manual reminder wins."""
         self.ensure_one()
         if self.step == "manual" and self.script_id:
             return self.script_id
+        batch = batch or ReminderSendBatch(self)
         order = self.order_id
-        segment = order._payment_reminder_segment()
+        segment = batch.segments[order.id]
         scripts = self.env["payment.reminder.script"]
-        for situation in self._reminder_situations(segment):
-            script = scripts._find(situation, segment, order)
+        for situation in self._reminder_situations(segment, batch):
+            script = batch.scripts(situation, order.company_id)._best_for(
+                segment, order
+            )
             if script:
                 return script
         return scripts
 
-    def _reminder_situations(self, segment):
+    def _reminder_situations(self, segment, batch=None):
         """The situations the reminder speaks to, the most fitting first.
 
         The last reminder says when the order closes; a customer whose payment
@@ -960,20 +1039,21 @@ class PaymentReminder(models.Model):
             situations.append("before_dispatch")
         if order._payment_reminder_was_adjusted():
             situations.append("adjusted")
-        if order._payment_reminder_has_limited_stock():
+        tag = batch and batch.ref("payment_reminder.product_tag_limited_stock")
+        if order._payment_reminder_has_limited_stock(tag):
             situations.append("low_stock")
         situations.append("placed")
         return situations
 
     # --- sending: one method per channel --- #
 
-    def _reminder_senders(self):
+    def _reminder_senders(self, batch=None):
         """Channel -> method sending the reminder by it and returning the result."""
         return {
             "portal": self._reminder_send_portal,
             "email": self._reminder_send_email,
             "sms": self._reminder_send_sms,
-            "phone": self._reminder_send_phone,
+            "phone": lambda now: self._reminder_send_phone(now, batch),
         }
 
     def _reminder_mail_template(self):
@@ -1047,12 +1127,13 @@ class PaymentReminder(models.Model):
             )
         return self.env._("SMS sent")
 
-    def _reminder_send_phone(self, now):
+    def _reminder_send_phone(self, now, batch=None):
         """A call for the agent, due in the next call window, the script as note."""
-        start, end = self._reminder_next_call_slot(now)
-        return self._reminder_plan_call(start, end, now)
+        windows = batch.call_windows(self.company_id) if batch else None
+        start, end = self._reminder_next_call_slot(now, windows)
+        return self._reminder_plan_call(start, end, now, windows, batch)
 
-    def _reminder_plan_call(self, start, end, now):
+    def _reminder_plan_call(self, start, end, now, windows=None, batch=None):
         """Schedule the call on the order from ``start`` to ``end`` (naive UTC;
         equal for a moment the customer chose), with the phone script as note.
 
@@ -1076,8 +1157,9 @@ class PaymentReminder(models.Model):
             when = self.env._(
                 "%(day)s, %(start)s", day=day, start=start_local.strftime("%H:%M")
             )
-        call_type = self.env.ref(
-            "payment_reminder.mail_activity_type_call", raise_if_not_found=False
+        xmlid = "payment_reminder.mail_activity_type_call"
+        call_type = (
+            batch.ref(xmlid) if batch else self.env.ref(xmlid, raise_if_not_found=False)
         )
         if not call_type:
             raise UserError(
@@ -1094,7 +1176,7 @@ class PaymentReminder(models.Model):
             user_id=agent.id,
             payment_reminder_id=self.id,
         )
-        self.call_window_id = self._reminder_call_window_at(start)
+        self.call_window_id = self._reminder_call_window_at(start, windows)
         return self.env._(
             "call planned for %(agent)s, %(when)s", agent=agent.name, when=when
         )
@@ -1103,13 +1185,16 @@ class PaymentReminder(models.Model):
         self.ensure_one()
         return self.env["payment.reminder.window"]._get_windows(self.company_id, "call")
 
-    def _reminder_call_window_at(self, moment):
-        """The call window ``moment`` (naive UTC) falls in, if any."""
+    def _reminder_call_window_at(self, moment, windows=None):
+        """The call window ``moment`` (naive UTC) falls in, if any, among
+        ``windows`` (the company's call windows by default)."""
         self.ensure_one()
+        if windows is None:
+            windows = self._reminder_call_windows()
         tz = pytz.timezone(self.company_id.payment_reminder_tz or "UTC")
         local = pytz.utc.localize(moment).astimezone(tz)
         hour = local.hour + local.minute / 60 + local.second / 3600
-        return self._reminder_call_windows().filtered(
+        return windows.filtered(
             lambda window: window.remind_from <= hour < window.remind_to
         )[:1]
 
@@ -1138,12 +1223,14 @@ class PaymentReminder(models.Model):
                     return start, end
         return now, now
 
-    def _reminder_next_call_slot(self, now):
-        """The rest of the current call window, else the next one (naive UTC)."""
+    def _reminder_next_call_slot(self, now, windows=None):
+        """The rest of the current call window, else the next one (naive UTC),
+        among ``windows`` (the company's call windows by default)."""
         self.ensure_one()
         company = self.company_id
         tz = pytz.timezone(company.payment_reminder_tz or "UTC")
-        windows = self.env["payment.reminder.window"]._get_windows(company, "call")
+        if windows is None:
+            windows = self._reminder_call_windows()
         today = pytz.utc.localize(now).astimezone(tz).date()
         for start, end, _window in windows._slots_between(today, 3, tz):
             if end > now:

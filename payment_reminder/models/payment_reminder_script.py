@@ -75,12 +75,21 @@ class PaymentReminderScript(models.Model):
         wins: a product tag or category first, then a segment, then a company's
         own script; the sequence breaks ties.
         """
-        scripts = self.search(
-            [
-                ("situation", "=", situation),
-                ("company_id", "in", (False, order.company_id.id)),
-            ]
-        ).filtered(lambda script: script._matches(segment, order))
+        return self._find_candidates(situation, order.company_id)._best_for(
+            segment, order
+        )
+
+    @api.model
+    def _find_candidates(self, situation, company):
+        """The scripts of ``situation`` a company may use, before its orders'
+        conditions are weighed: a sending batch reads them once per company."""
+        return self.search(
+            [("situation", "=", situation), ("company_id", "in", (False, company.id))]
+        )
+
+    def _best_for(self, segment, order):
+        """The most specific of these scripts whose conditions ``order`` meets."""
+        scripts = self.filtered(lambda script: script._matches(segment, order))
         if not scripts:
             return scripts
         return max(scripts, key=lambda script: script._specificity())

@@ -585,23 +585,46 @@ class SaleOrder(models.Model):
     def _payment_reminder_segment(self):
         """The customer: ``vip`` (tagged so), ``returning`` (paid before) or ``new``."""
         self.ensure_one()
-        partner = self.partner_id.commercial_partner_id
+        return self._payment_reminder_segments()[self.id]
+
+    def _payment_reminder_segments(self):
+        """The segment of each of these orders' customers, by order id, read
+        with one grouped query however many orders there are."""
         vip = self.env.ref(
             "payment_reminder.res_partner_category_vip", raise_if_not_found=False
         )
-        if vip and vip in (partner.category_id | self.partner_id.category_id):
-            return "vip"
-        paid_before = self.search_count(
+        paid = self._payment_reminder_paid_order_ids()
+        segments = {}
+        for order in self:
+            partner = order.partner_id.commercial_partner_id
+            if vip and vip in (partner.category_id | order.partner_id.category_id):
+                segments[order.id] = "vip"
+            elif paid.get((order.company_id.id, order.reminder_customer_key), set()) - {
+                order.id
+            }:
+                segments[order.id] = "returning"
+            else:
+                segments[order.id] = "new"
+        return segments
+
+    def _payment_reminder_paid_order_ids(self):
+        """(company id, customer key) -> ids of the paid orders of these orders'
+        customers."""
+        groups = self._read_group(
             [
-                ("id", "!=", self.id),
-                ("company_id", "=", self.company_id.id),
-                ("reminder_customer_key", "=", self.reminder_customer_key),
+                ("company_id", "in", self.company_id.ids),
+                (
+                    "reminder_customer_key",
+                    "in",
+                    list(set(self.mapped("reminder_customer_key"))),
+                ),
                 ("state", "=", "sale"),
                 ("awaiting_payment", "=", False),
             ],
-            limit=1,
+            ["company_id", "reminder_customer_key"],
+            ["id:array_agg"],
         )
-        return "returning" if paid_before else "new"
+        return {(company.id, key): set(order_ids) for company, key, order_ids in groups}
 
     def _payment_reminder_had_payment_problem(self):
         """The customer tried to pay and it failed: they need help, not a push."""
@@ -613,10 +636,13 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return bool(self._payment_reminder_discount())
 
-    def _payment_reminder_has_limited_stock(self):
-        """A product of the order is tagged as limited stock."""
+    def _payment_reminder_has_limited_stock(self, tag=None):
+        """A product of the order is tagged as limited stock.
+
+        :param tag: the limited-stock tag when the caller looked it up already
+        """
         self.ensure_one()
-        tag = self.env.ref(
+        tag = tag or self.env.ref(
             "payment_reminder.product_tag_limited_stock", raise_if_not_found=False
         )
         return bool(tag) and tag in self.order_line.product_id.all_product_tag_ids
