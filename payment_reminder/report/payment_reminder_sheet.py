@@ -55,3 +55,11 @@ class ReportPaymentReminderSummarySheet(models.AbstractModel):
     _description = "Payment reminder summary sheet"
 
     _sheet_lines_method = "_get_summary_sheet_lines"
+
+
+class ReportPaymentReminderReasonsSheet(models.AbstractModel):
+    _name = "report.payment_reminder.report_reasons_sheet"
+    _inherit = "report.payment_reminder.report_detail_sheet"
+    _description = "Payment reminder reasons sheet"
+
+    _sheet_lines_method = "_get_reasons_sheet_lines"

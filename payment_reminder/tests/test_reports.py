@@ -368,3 +368,166 @@ class TestSheetsPdf(ReminderDayCommon, HttpCase):
         )
         self.assertIn("Chen", text)
         self.assertNotIn("Deng", text)
+
+
+class ReasonsDayCommon(ReminderDayCommon):
+    """The same day, with the reasons for not paying the agents logged.
+
+    ======== ======================= ======== =======
+    customer reason                  currency unpaid
+    ======== ======================= ======== =======
+    Chen     Price too high          USD      300
+    Deng     Still comparing         USD      300
+    Feng     Price too high (twice)  USD      500
+    Gao      Ordered by mistake      EUR      200
+    Han      Price too high          EUR      100
+    Kong     (control group)         USD      100
+    next day Price too high          USD      700
+    ======== ======================= ======== =======
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.reason_price = cls.env.ref("payment_reminder.reason_price")
+        cls.reason_comparing = cls.env.ref("payment_reminder.reason_comparing")
+        cls.reason_duplicate = cls.env.ref("payment_reminder.reason_duplicate")
+        reasons = {
+            "Chen": cls.reason_price,
+            "Deng": cls.reason_comparing,
+            "Feng": cls.reason_price,
+            "Gao": cls.reason_duplicate,
+            "Han": cls.reason_price,
+        }
+        for reminder in cls.reminders:
+            reminder.reason_id = reasons[reminder.partner_id.name]
+        feng = cls.reminders.filtered(lambda r: r.partner_id.name == "Feng")
+        # Reminded again the same day, same reason: still one customer.
+        cls._reminder(
+            feng.order_ids,
+            REMINDED + timedelta(hours=3),
+            cls.agent_qian,
+            step="final",
+            reason_id=cls.reason_price.id,
+        )
+        # Not reminded: the control group stays out.
+        cls.control.reason_id = cls.reason_price
+        cls.next_day.reason_id = cls.reason_price
+
+
+@tagged("post_install", "-at_install")
+class TestReasonsSheet(ReasonsDayCommon):
+    """Why customers did not pay: customers and unpaid amounts per day and reason."""
+
+    def rows(self, rows):
+        return {
+            row["reason"].name: (row["customers"], self.unpaid(row["amounts"]))
+            for row in rows
+        }
+
+    def unpaid(self, amounts):
+        return {amount["currency"].name: amount["amount_unpaid"] for amount in amounts}
+
+    def test_reasons_of_the_day(self):
+        sheet = self.Reminder._get_reasons_sheet_lines(self.day_domain())
+        self.assertEqual([day["date"] for day in sheet["days"]], [DAY])
+        day = sheet["days"][0]
+        self.assertEqual(
+            [row["reason"] for row in day["rows"]],
+            [self.reason_comparing, self.reason_price, self.reason_duplicate],
+        )
+        expected = {
+            "Still comparing": (1, {self.usd.name: 300.0}),
+            "Price too high": (3, {"EUR": 100.0, self.usd.name: 800.0}),
+            "Ordered by mistake or duplicate": (1, {"EUR": 200.0}),
+        }
+        self.assertEqual(self.rows(day["rows"]), expected)
+        self.assertEqual(day["customers"], 5)
+        self.assertEqual(self.rows(sheet["reasons"]), expected)
+        self.assertEqual(sheet["customers"], 5)
+
+    def test_totals_per_reason_over_the_period(self):
+        two_days = self.day_domain(DAY, DAY + timedelta(days=1))
+        sheet = self.Reminder._get_reasons_sheet_lines(two_days)
+        self.assertEqual(
+            [(day["date"], day["customers"]) for day in sheet["days"]],
+            [(DAY, 5), (DAY + timedelta(days=1), 1)],
+        )
+        self.assertEqual(
+            self.rows(sheet["days"][1]["rows"]),
+            {"Price too high": (1, {self.usd.name: 700.0})},
+        )
+        self.assertEqual(
+            self.rows(sheet["reasons"])["Price too high"],
+            (4, {"EUR": 100.0, self.usd.name: 1500.0}),
+        )
+        self.assertEqual(sheet["customers"], 6)
+        self.assertEqual(
+            self.unpaid(sheet["amounts"]), {"EUR": 300.0, self.usd.name: 1800.0}
+        )
+
+    def test_no_reason_no_line(self):
+        self.reminders.reason_id = False
+        sheet = self.Reminder._get_reasons_sheet_lines(self.day_domain())
+        self.assertEqual(
+            [row["reason"] for row in sheet["days"][0]["rows"]], [self.reason_price]
+        )
+        self.assertEqual(
+            self.rows(sheet["reasons"]), {"Price too high": (1, {self.usd.name: 500.0})}
+        )
+
+    def test_agent_sees_only_their_own_reasons(self):
+        sheet = self.Reminder.with_user(self.agent_zhou)._get_reasons_sheet_lines(
+            self.day_domain()
+        )
+        self.assertEqual(
+            self.rows(sheet["reasons"]),
+            {
+                "Still comparing": (1, {self.usd.name: 300.0}),
+                "Price too high": (1, {self.usd.name: 300.0}),
+            },
+        )
+
+    def test_wizard_prints_the_reasons_sheet(self):
+        self.company.external_report_layout_id = self.env.ref(
+            "web.external_layout_standard"
+        )
+        wizard = self.env["payment.reminder.report"].create(
+            {"sheet": "reasons", "date_from": DAY, "date_to": DAY}
+        )
+        action = wizard.action_print()
+        self.assertEqual(action["report_name"], "payment_reminder.report_reasons_sheet")
+        self.assertEqual(action["data"]["date_from"], "2026-11-10")
+
+
+@tagged("post_install", "-at_install")
+class TestReasonsSheetPdf(ReasonsDayCommon, HttpCase):
+    """The reasons sheet's real PDF."""
+
+    pdf_text = TestSheetsPdf.pdf_text
+    assertTextHas = TestSheetsPdf.assertTextHas
+
+    def test_reasons_sheet_pdf(self):
+        text = self.pdf_text(
+            "payment_reminder.action_report_reasons_sheet",
+            data={"date_from": "2026-11-10", "date_to": "2026-11-11"},
+        )
+        self.assertTextHas(
+            text,
+            "Payment Reminders: Reasons Sheet",
+            "11/10/2026 Still comparing 1 $ 300.00",
+            "Price too high 3 100.00 € $ 800.00",
+            "Ordered by mistake or duplicate 1 200.00 €",
+            "11/11/2026 Price too high 1 $ 700.00",
+            "Totals per reason",
+            "Price too high 4 100.00 € $ 1,500.00",
+            "Total 6 300.00 € $ 1,800.00",
+        )
+
+    def test_reasons_sheet_pdf_of_a_selection(self):
+        gao = self.reminders.filtered(lambda r: r.partner_id.name == "Gao")
+        text = self.pdf_text(
+            "payment_reminder.action_report_reasons_sheet", docids=gao.ids
+        )
+        self.assertIn("Ordered by mistake or duplicate 1 200.00 €", text)
+        self.assertNotIn("Price too high", text)

@@ -11,11 +11,16 @@ class PaymentReminderReport(models.TransientModel):
     _description = "Print the payment reminder sheets"
 
     sheet = fields.Selection(
-        [("detail", "Detail sheet"), ("summary", "Summary sheet")],
+        [
+            ("detail", "Detail sheet"),
+            ("summary", "Summary sheet"),
+            ("reasons", "Reasons sheet"),
+        ],
         required=True,
         default="summary",
         help="Detail: one line per customer reminded. Summary: per day and agent, "
-        "customers reminded and paid, amounts and success rate.",
+        "customers reminded and paid, amounts and success rate. Reasons: per "
+        "day and reason for not paying, customers and unpaid amounts.",
     )
     date_from = fields.Date(
         string="From",
@@ -54,11 +59,7 @@ class PaymentReminderReport(models.TransientModel):
 
     def action_print(self):
         self.ensure_one()
-        report = self.env.ref(
-            "payment_reminder.action_report_detail_sheet"
-            if self.sheet == "detail"
-            else "payment_reminder.action_report_summary_sheet"
-        )
+        report = self.env.ref(f"payment_reminder.action_report_{self.sheet}_sheet")
         return report.report_action(
             self.env["payment.reminder"], data=self._prepare_report_data()
         )
