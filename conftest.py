@@ -31,6 +31,26 @@ def odoo_test_flags():
     module.current_test = False
 
 
+@pytest.fixture(autouse=True)
+def odoo_current_test(request):
+    """Point ``odoo.modules.module.current_test`` at the running test.
+
+    Odoo's runner does so for every test (odoo.tests.suite); HttpCase's test
+    cursors check it on each request (``check_test_cursor``), so browser tours
+    fail under pytest without it.
+    """
+    try:
+        from odoo.modules import module
+    except ImportError:
+        yield
+        return
+    previous = module.current_test
+    if request.instance is not None:
+        module.current_test = request.instance
+    yield
+    module.current_test = previous
+
+
 @pytest.fixture(scope="session", autouse=True)
 def odoo_http_server():
     try:
