@@ -49,6 +49,9 @@
         "views/payment_reminder_templates.xml",
         "views/payment_reminder_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["payment_reminder/static/tests/tours/**/*"],
+    },
     "demo": [
         "demo/product_demo.xml",
         "demo/res_partner_demo.xml",

@@ -14,3 +14,4 @@ from . import test_bad_input
 from . import test_reports
 from . import test_i18n
 from . import test_agent
+from . import test_tours
