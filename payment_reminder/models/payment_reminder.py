@@ -62,24 +62,29 @@ OUTCOMES = [
 
 
 class ReminderSendBatch:
-    """What the reminders of one sending batch share, read once for the batch.
+    """What the reminders of one sending batch share, read once for the batch,
+    and what they leave to do together at the end of it.
 
     Every reminder sent asks the same questions: how often was the customer
     contacted, is it a returning customer, which scripts and call windows has
     the company. Asked reminder by reminder they cost a dozen queries each;
-    the batch answers them with a few grouped reads, then from memory.
+    the batch answers them with a few grouped reads, then from memory. The
+    calls it plans and the chatter lines it writes are created together once
+    every reminder of the batch went through its checks.
     """
 
     def __init__(self, reminders):
         self.reminders = reminders
         self.segments = reminders.order_id._payment_reminder_segments()
-        # Read on the first attempt number only: choosing a script for a
-        # reminder not saved yet needs none.
-        self._done_elsewhere = None
-        self._by_customer = {}
+        # Read on first use only: a batch may plan no call.
+        self._history = None
         self._scripts = {}
         self._windows = {}
         self._refs = {}
+        # (reminder, mail.activity values) of the calls planned
+        self.calls = []
+        # (reminder, order, body) of the chatter lines to write
+        self.notes = []
 
     def ref(self, xmlid):
         """``env.ref(xmlid, raise_if_not_found=False)``, checked once a batch."""
@@ -87,34 +92,29 @@ class ReminderSendBatch:
             self._refs[xmlid] = self.reminders.env.ref(xmlid, raise_if_not_found=False)
         return self._refs[xmlid]
 
-    @staticmethod
-    def _count_done_elsewhere(reminders):
-        """(company id, customer key) -> reminders done outside the batch."""
-        groups = reminders._read_group(
-            [
-                ("company_id", "in", reminders.company_id.ids),
-                ("customer_key", "in", list(set(reminders.mapped("customer_key")))),
-                ("state", "=", "done"),
-                ("id", "not in", reminders.ids),
-            ],
-            ["company_id", "customer_key"],
-            ["__count"],
-        )
-        return {(company.id, key): count for company, key, count in groups}
+    def history(self, reminder):
+        """The other reminders of ``reminder``'s customer, any state, oldest
+        first: their states are read when asked, as the batch goes."""
+        if self._history is None:
+            reminders = self.reminders
+            customers = reminders.search(
+                [
+                    ("company_id", "in", reminders.company_id.ids),
+                    ("customer_key", "in", list(set(reminders.mapped("customer_key")))),
+                ],
+                order="scheduled_at, id",
+            )
+            self._history = customers.grouped(
+                lambda other: (other.company_id.id, other.customer_key)
+            )
+        key = (reminder.company_id.id, reminder.customer_key)
+        return self._history.get(key, reminder.browse()) - reminder
 
     def attempt_number(self, reminder):
         """As ``_reminder_attempt_number``: the batch's reminders already done
         count as they are sent."""
-        if self._done_elsewhere is None:
-            self._done_elsewhere = self._count_done_elsewhere(self.reminders)
-            for other in self.reminders:
-                key = (other.company_id.id, other.customer_key)
-                self._by_customer[key] = self._by_customer.get(key, other) | other
-        key = (reminder.company_id.id, reminder.customer_key)
-        done_here = self._by_customer[key].filtered(
-            lambda other: other != reminder and other.state == "done"
-        )
-        return self._done_elsewhere.get(key, 0) + len(done_here) + 1
+        done = self.history(reminder).filtered(lambda other: other.state == "done")
+        return len(done) + 1
 
     def scripts(self, situation, company):
         key = (situation, company.id)
@@ -130,6 +130,11 @@ class ReminderSendBatch:
                 "payment.reminder.window"
             ]._get_windows(company, "call")
         return self._windows[company.id]
+
+    def forget(self, reminder):
+        """Drop what ``reminder`` left to do: its sending was rolled back."""
+        self.calls = [call for call in self.calls if call[0] != reminder]
+        self.notes = [note for note in self.notes if note[0] != reminder]
 
 
 class PaymentReminder(models.Model):
@@ -911,16 +916,42 @@ class PaymentReminder(models.Model):
         """Send these reminders one by one: a failure stops no other."""
         now = now or fields.Datetime.now()
         batch = ReminderSendBatch(self)
-        for reminder in self:
-            # A failure rolls its savepoint back and drops pending precommit
-            # hooks: write the tracking of the reminders sent so far first.
-            self.env.cr.precommit.run()
+        for index, reminder in enumerate(self):
+            self[index:]._reminder_prefetch_for_send()
+            # The savepoint flushes and runs the precommit hooks (tracking) on
+            # entering and leaving: a failure rolls back this reminder only.
             try:
                 with self.env.cr.savepoint():
                     reminder._reminder_send_one(now, batch)
             except Exception as error:  # pylint: disable=broad-except
                 _logger.info("Payment reminder %s failed: %s", reminder.id, error)
+                batch.forget(reminder)
                 reminder._reminder_fail(error, now)
+        for reminder in self._reminder_create_calls(batch.calls, now):
+            batch.forget(reminder)
+        self._reminder_log_notes(batch.notes)
+
+    def _reminder_prefetch_for_send(self):
+        """Read at once what sending and flushing each reminder reads on its
+        orders: their reminder state is recomputed after each reminder.
+
+        Read again when the cache lost it: an email sent at once (in tests)
+        deletes itself, which empties the cache.
+        """
+        order = self[:1].order_id
+        if order and self.env.cache.contains(order, order._fields["reminder_ids"]):
+            return
+        orders = self.order_ids | self.order_id
+        orders.fetch(
+            [
+                "state",
+                "partner_id",
+                "awaiting_payment",
+                "reminder_promised_at",
+                "reminder_closed_kind",
+                "reminder_ids",
+            ]
+        )
 
     def _reminder_send_one(self, now, batch=None):
         """Check, time, choose the script, send, and note it on the order.
@@ -946,7 +977,7 @@ class PaymentReminder(models.Model):
         self.write({"state": "done", "done_at": now, "error_message": False})
         if detour:
             result = self.env._("%(result)s (%(detour)s)", result=result, detour=detour)
-        self._reminder_log_attempt(now, result)
+        self._reminder_log_attempt(now, result, batch)
 
     def _reminder_check_before_send(self):
         """What to write instead of sending when the order no longer needs it."""
@@ -1243,18 +1274,56 @@ class PaymentReminder(models.Model):
                     "update the Payment Reminders module to restore it."
                 )
             )
-        order.activity_schedule(
-            activity_type_id=call_type.id,
-            date_deadline=start_local.date(),
-            summary=self.env._("Payment reminder call: %(when)s", when=when),
-            note=self._reminder_render_phone_script(agent, now),
-            user_id=agent.id,
-            payment_reminder_id=self.id,
-        )
+        values = {
+            # As activity_schedule() makes them, with the reminder's link.
+            "res_model_id": self.env["ir.model"]._get_id(order._name),
+            "res_id": order.id,
+            "automated": True,
+            "activity_type_id": call_type.id,
+            "date_deadline": start_local.date(),
+            "summary": self.env._("Payment reminder call: %(when)s", when=when),
+            "note": self._reminder_render_phone_script(agent, now, batch),
+            "user_id": agent.id,
+            "payment_reminder_id": self.id,
+        }
+        if batch:
+            batch.calls.append((self, values))
+        else:
+            self.env["mail.activity"].create(values)
         self.call_window_id = self._reminder_call_window_at(start, windows)
         return self.env._(
             "call planned for %(agent)s, %(when)s", agent=agent.name, when=when
         )
+
+    def _reminder_create_calls(self, calls, now):
+        """Create the calls ``[(reminder, mail.activity values)]`` a batch
+        planned, together: one insert, one subscription per agent.
+
+        Should one of them not be created, each is created on its own and the
+        one that fails fails its reminder, which is tried again later.
+
+        :return: the reminders whose call failed
+        """
+        failed = self.browse()
+        if not calls:
+            return failed
+        Activity = self.env["mail.activity"]
+        try:
+            with self.env.cr.savepoint():
+                Activity.create([values for _reminder, values in calls])
+            return failed
+        except Exception as error:  # pylint: disable=broad-except
+            _logger.info("Payment reminder calls created one by one: %s", error)
+        for reminder, values in calls:
+            try:
+                with self.env.cr.savepoint():
+                    Activity.create(values)
+            except Exception as error:  # pylint: disable=broad-except
+                _logger.info("Payment reminder %s failed: %s", reminder.id, error)
+                reminder.write({"done_at": False, "call_window_id": False})
+                reminder._reminder_fail(error, now)
+                failed |= reminder
+        return failed
 
     def _reminder_call_windows(self):
         self.ensure_one()
@@ -1312,29 +1381,38 @@ class PaymentReminder(models.Model):
                 return max(start, now), end
         return now, now
 
-    def _reminder_render_phone_script(self, agent, now):
+    def _reminder_render_phone_script(self, agent, now, batch=None):
         """The phone script of this reminder, in the agent's language."""
         self.ensure_one()
         reminder = self.with_context(lang=agent.lang or self.env.lang)
         return reminder.env["ir.qweb"]._render(
-            "payment_reminder.phone_script", reminder._reminder_phone_script_values(now)
+            "payment_reminder.phone_script",
+            reminder._reminder_phone_script_values(now, batch),
         )
 
-    def _reminder_phone_script_values(self, now):
+    def _reminder_previous_attempts(self, batch=None):
+        """The customer's other reminders done, failed or skipped, oldest first."""
+        self.ensure_one()
+        states = ("done", "failed", "skipped")
+        if batch:
+            return batch.history(self).filtered(lambda other: other.state in states)
+        return self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("customer_key", "=", self.customer_key),
+                ("id", "!=", self.id),
+                ("state", "in", states),
+            ],
+            order="scheduled_at, id",
+        )
+
+    def _reminder_phone_script_values(self, now, batch=None):
         self.ensure_one()
         order = self.order_id
         contact = order.partner_id
         number = contact.phone or contact.mobile
         address = order.partner_shipping_id or contact
-        previous = self.search(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("customer_key", "=", self.customer_key),
-                ("id", "!=", self.id),
-                ("state", "in", ("done", "failed", "skipped")),
-            ],
-            order="scheduled_at, id",
-        )
+        previous = self._reminder_previous_attempts(batch)
         discount = order._payment_reminder_discount()
         return {
             "reminder": self,
@@ -1401,22 +1479,42 @@ class PaymentReminder(models.Model):
         ]
         return " · ".join(part for part in parts if part)
 
-    def _reminder_log_attempt(self, now, result):
-        """Note the attempt on the order: date · agent · attempt · channel · result."""
+    def _reminder_log_attempt(self, now, result, batch=None):
+        """Note the attempt on the order: date · agent · attempt · channel · result.
+
+        :param batch: the ``ReminderSendBatch`` that writes the line with the
+            others of the batch; without one, the line is written at once
+        """
         self.ensure_one()
-        # A log, not a post: nobody is notified nor subscribed for a note.
-        self.order_id._message_log(
-            body=self.env._(
-                "%(date)s · %(agent)s · attempt %(attempt)s · %(channel)s · %(result)s",
-                date=format_datetime(
-                    self.env,
-                    now,
-                    tz=self.company_id.payment_reminder_tz,
-                    dt_format="short",
-                ),
-                agent=self.user_id.name or self.env._("automatic"),
-                attempt=self.attempt,
-                channel=self._reminder_channel_label(self.channel),
-                result=result,
+        body = self.env._(
+            "%(date)s · %(agent)s · attempt %(attempt)s · %(channel)s · %(result)s",
+            date=format_datetime(
+                self.env,
+                now,
+                tz=self.company_id.payment_reminder_tz,
+                dt_format="short",
             ),
+            agent=self.user_id.name or self.env._("automatic"),
+            attempt=self.attempt,
+            channel=self._reminder_channel_label(self.channel),
+            result=result,
         )
+        if batch:
+            batch.notes.append((self, self.order_id, body))
+        else:
+            self._reminder_log_notes([(self, self.order_id, body)])
+
+    @api.model
+    def _reminder_log_notes(self, notes):
+        """Write the chatter lines ``[(reminder, order, body)]``, as few inserts
+        as there are lines on one order."""
+        # A log, not a post: nobody is notified nor subscribed for a note.
+        rounds = []
+        for _reminder, order, body in notes:
+            bodies = next((b for b in rounds if order.id not in b), None)
+            if bodies is None:
+                bodies = {}
+                rounds.append(bodies)
+            bodies[order.id] = body
+        for bodies in rounds:
+            self.env["sale.order"].browse(bodies)._message_log_batch(bodies)
