@@ -952,7 +952,6 @@ def report(table, notes):
             )
     out("")
     if sizes:
-        out("")
         out(f"Targets, on the largest day measured ({sizes[-1]:,} orders):")
         lines += targets(rows, sizes, notes)
     out("")
