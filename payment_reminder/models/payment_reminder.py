@@ -916,17 +916,23 @@ class PaymentReminder(models.Model):
         """Send these reminders one by one: a failure stops no other."""
         now = now or fields.Datetime.now()
         batch = ReminderSendBatch(self)
-        for index, reminder in enumerate(self):
-            self[index:]._reminder_prefetch_for_send()
-            # The savepoint flushes and runs the precommit hooks (tracking) on
-            # entering and leaving: a failure rolls back this reminder only.
-            try:
-                with self.env.cr.savepoint():
-                    reminder._reminder_send_one(now, batch)
-            except Exception as error:  # pylint: disable=broad-except
-                _logger.info("Payment reminder %s failed: %s", reminder.id, error)
-                batch.forget(reminder)
-                reminder._reminder_fail(error, now)
+        # The orders' reminder state follows their reminders' states: computed
+        # once for the batch rather than flushed after each reminder.
+        orders = self.order_ids | self.order_id
+        order_state = orders._fields["reminder_state"]
+        with self.env.protecting([order_state], orders):
+            for index, reminder in enumerate(self):
+                self[index:]._reminder_prefetch_for_send()
+                # The savepoint flushes and runs the precommit hooks (tracking)
+                # on entering and leaving: a failure rolls back this reminder.
+                try:
+                    with self.env.cr.savepoint():
+                        reminder._reminder_send_one(now, batch)
+                except Exception as error:  # pylint: disable=broad-except
+                    _logger.info("Payment reminder %s failed: %s", reminder.id, error)
+                    batch.forget(reminder)
+                    reminder._reminder_fail(error, now)
+        self.env.add_to_compute(order_state, orders)
         for reminder in self._reminder_create_calls(batch.calls, now):
             batch.forget(reminder)
         self._reminder_log_notes(batch.notes)
