@@ -61,6 +61,11 @@ OUTCOMES = [
 ]
 
 
+def _no_memo(_key, compute):
+    """``ReminderSendBatch.memo`` without a batch: compute every time."""
+    return compute()
+
+
 class ReminderSendBatch:
     """What the reminders of one sending batch share, read once for the batch,
     and what they leave to do together at the end of it.
@@ -81,10 +86,18 @@ class ReminderSendBatch:
         self._scripts = {}
         self._windows = {}
         self._refs = {}
+        self._memo = {}
         # (reminder, mail.activity values) of the calls planned
         self.calls = []
         # (reminder, order, body) of the chatter lines to write
         self.notes = []
+
+    def memo(self, key, compute):
+        """``compute()``, computed once a batch for ``key``: what is the same
+        for the batch's reminders of a company (its next call slot, ...)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def ref(self, xmlid):
         """``env.ref(xmlid, raise_if_not_found=False)``, checked once a batch."""
@@ -1241,8 +1254,15 @@ class PaymentReminder(models.Model):
 
     def _reminder_send_phone(self, now, batch=None):
         """A call for the agent, due in the next call window, the script as note."""
-        windows = batch.call_windows(self.company_id) if batch else None
-        start, end = self._reminder_next_call_slot(now, windows)
+        if not batch:
+            start, end = self._reminder_next_call_slot(now)
+            return self._reminder_plan_call(start, end, now)
+        company = self.company_id
+        windows = batch.call_windows(company)
+        start, end = batch.memo(
+            ("call slot", company.id),
+            lambda: self._reminder_next_call_slot(now, windows),
+        )
         return self._reminder_plan_call(start, end, now, windows, batch)
 
     def _reminder_plan_call(self, start, end, now, windows=None, batch=None):
@@ -1253,22 +1273,15 @@ class PaymentReminder(models.Model):
         """
         self.ensure_one()
         order = self.order_id
+        company = self.company_id
         agent = self.user_id or order.user_id or self.env.user
-        tz = pytz.timezone(self.company_id.payment_reminder_tz or "UTC")
+        tz = pytz.timezone(company.payment_reminder_tz or "UTC")
         start_local = pytz.utc.localize(start).astimezone(tz)
-        end_local = pytz.utc.localize(end).astimezone(tz)
-        day = format_datetime(self.env, start, tz=tz.zone, dt_format="EEE d MMM")
-        if end > start:
-            when = self.env._(
-                "%(day)s, %(start)s-%(end)s",
-                day=day,
-                start=start_local.strftime("%H:%M"),
-                end=end_local.strftime("%H:%M"),
-            )
-        else:
-            when = self.env._(
-                "%(day)s, %(start)s", day=day, start=start_local.strftime("%H:%M")
-            )
+        memo = batch.memo if batch else _no_memo
+        when = memo(
+            ("call when", company.id, start, end),
+            lambda: self._reminder_call_when(start, end),
+        )
         xmlid = "payment_reminder.mail_activity_type_call"
         call_type = (
             batch.ref(xmlid) if batch else self.env.ref(xmlid, raise_if_not_found=False)
@@ -1296,7 +1309,10 @@ class PaymentReminder(models.Model):
             batch.calls.append((self, values))
         else:
             self.env["mail.activity"].create(values)
-        self.call_window_id = self._reminder_call_window_at(start, windows)
+        self.call_window_id = memo(
+            ("call window", company.id, start),
+            lambda: self._reminder_call_window_at(start, windows),
+        )
         return self.env._(
             "call planned for %(agent)s, %(when)s", agent=agent.name, when=when
         )
@@ -1330,6 +1346,24 @@ class PaymentReminder(models.Model):
                 reminder._reminder_fail(error, now)
                 failed |= reminder
         return failed
+
+    def _reminder_call_when(self, start, end):
+        """The call's moment as the agent reads it: "Wed 11 Nov, 16:00-17:00"."""
+        self.ensure_one()
+        tz = pytz.timezone(self.company_id.payment_reminder_tz or "UTC")
+        start_local = pytz.utc.localize(start).astimezone(tz)
+        end_local = pytz.utc.localize(end).astimezone(tz)
+        day = format_datetime(self.env, start, tz=tz.zone, dt_format="EEE d MMM")
+        if end > start:
+            return self.env._(
+                "%(day)s, %(start)s-%(end)s",
+                day=day,
+                start=start_local.strftime("%H:%M"),
+                end=end_local.strftime("%H:%M"),
+            )
+        return self.env._(
+            "%(day)s, %(start)s", day=day, start=start_local.strftime("%H:%M")
+        )
 
     def _reminder_call_windows(self):
         self.ensure_one()
@@ -1492,14 +1526,14 @@ class PaymentReminder(models.Model):
             others of the batch; without one, the line is written at once
         """
         self.ensure_one()
+        tz = self.company_id.payment_reminder_tz
+        date = (batch.memo if batch else _no_memo)(
+            ("log date", tz, now),
+            lambda: format_datetime(self.env, now, tz=tz, dt_format="short"),
+        )
         body = self.env._(
             "%(date)s · %(agent)s · attempt %(attempt)s · %(channel)s · %(result)s",
-            date=format_datetime(
-                self.env,
-                now,
-                tz=self.company_id.payment_reminder_tz,
-                dt_format="short",
-            ),
+            date=date,
             agent=self.user_id.name or self.env._("automatic"),
             attempt=self.attempt,
             channel=self._reminder_channel_label(self.channel),
