@@ -1,6 +1,7 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 import pytz
@@ -19,6 +20,12 @@ _logger = logging.getLogger(__name__)
 SEND_BATCH_SIZE = 200
 MAX_RETRIES = 3
 RETRY_DELAY = timedelta(minutes=30)
+# A reminder that went out after its customer started paying lost a race with
+# the payment when it went out this long at most after the payment came in
+# (longer after, the payment only covered part of the order); payments of the
+# last hour are looked at again by the sending cron.
+PAYMENT_RACE_WINDOW = timedelta(minutes=10)
+PAYMENT_RACE_LOOKBACK = timedelta(hours=1)
 
 STATES = [
     ("planned", "Planned"),
@@ -867,10 +874,19 @@ class PaymentReminder(models.Model):
 
     # === SENDING === #
 
+    sent_after_payment = fields.Boolean(
+        string="Sent after payment",
+        readonly=True,
+        copy=False,
+        help="The reminder went out after the customer had started paying: the "
+        "payment and the reminder crossed.",
+    )
+
     @api.model
     def _cron_send_due(self):
         """Send the reminders that are due, batch by batch, each claimed once."""
         now = fields.Datetime.now()
+        self._reminder_flag_recent_payments(now)
         cron = self.env["ir.cron"]
         done, seen = 0, []
         while reminders := self._reminder_claim_due(now, seen):
@@ -993,7 +1009,9 @@ class PaymentReminder(models.Model):
         self.write({"channel": channel, "attempt": attempt})
         self.script_id = self._reminder_choose_script(batch)
         result = self._reminder_senders(batch)[channel](now)
-        self.write({"state": "done", "done_at": now, "error_message": False})
+        # When it really went out, for a payment racing the batch.
+        done_at = max(now, fields.Datetime.now())
+        self.write({"state": "done", "done_at": done_at, "error_message": False})
         if detour:
             result = self.env._("%(result)s (%(detour)s)", result=result, detour=detour)
         self._reminder_log_attempt(now, result, batch)
@@ -1024,6 +1042,68 @@ class PaymentReminder(models.Model):
         if retry_count <= MAX_RETRIES:
             values["scheduled_at"] = now + RETRY_DELAY
         self.write(values)
+
+    # --- sending: a payment crossing the reminder --- #
+
+    @api.model
+    def _reminder_flag_sent_after_payment(self, transactions):
+        """Flag the reminders that went out while a payment of their orders was
+        already under way: the check before sending could not see it yet.
+
+        :param transactions: payment.transaction, those authorized or confirmed
+            count
+        :return: the reminders flagged
+        """
+        payments = transactions.filtered(
+            lambda tx: tx.state in ("authorized", "done")
+            and tx.operation != "refund"
+            and tx.sale_order_ids
+        )
+        if not payments:
+            return self.browse()
+        reminders = self.search(
+            [
+                ("order_ids", "in", payments.sale_order_ids.ids),
+                ("state", "=", "done"),
+                ("sent_after_payment", "=", False),
+            ]
+        )
+        payments_by_order = defaultdict(list)
+        for payment in payments:
+            for order in payment.sale_order_ids:
+                payments_by_order[order].append(payment)
+        crossed = reminders.filtered(
+            lambda reminder: any(
+                reminder._reminder_sent_during(payment)
+                for order in reminder.order_ids
+                for payment in payments_by_order[order]
+            )
+        )
+        if crossed:
+            crossed.sent_after_payment = True
+            _logger.info(
+                "Payment reminders %s went out after the customer started paying",
+                crossed.ids,
+            )
+        return crossed
+
+    def _reminder_sent_during(self, transaction):
+        """Whether this reminder went out after ``transaction`` started, and not
+        long after it was paid."""
+        self.ensure_one()
+        paid_at = transaction.payment_reminder_paid_at or transaction.last_state_change
+        return transaction.create_date <= self.done_at <= paid_at + PAYMENT_RACE_WINDOW
+
+    @api.model
+    def _reminder_flag_recent_payments(self, now):
+        """Look at the payments of the last hour again: a reminder whose batch
+        was committed after the payment was recorded was not visible then."""
+        payments = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search([("payment_reminder_paid_at", ">=", now - PAYMENT_RACE_LOOKBACK)])
+        )
+        return self.sudo()._reminder_flag_sent_after_payment(payments)
 
     # --- sending: channel, moment, script --- #
 

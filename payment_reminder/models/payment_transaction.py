@@ -39,13 +39,16 @@ class PaymentTransaction(models.Model):
     def _payment_reminder_record_payment(self):
         """Credit each new payment of an order to the reminder that won it back."""
         Reminder = self.env["payment.reminder"].sudo()
-        for transaction in self.sudo():
+        transactions = self.sudo()
+        recorded = transactions.browse()
+        for transaction in transactions:
             if (
                 transaction.payment_reminder_paid_at
                 or transaction.operation == "refund"
                 or not transaction.sale_order_ids
             ):
                 continue
+            recorded |= transaction
             paid_at = transaction.last_state_change or fields.Datetime.now()
             reminder = Reminder._reminder_attribute_payment(
                 transaction.sale_order_ids, paid_at
@@ -56,3 +59,5 @@ class PaymentTransaction(models.Model):
                     "payment_reminder_id": reminder.id,
                 }
             )
+        # A reminder sent while this payment was under way is not silent.
+        Reminder._reminder_flag_sent_after_payment(recorded)
