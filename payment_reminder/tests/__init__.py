@@ -7,6 +7,7 @@ from . import test_close_unpaid
 from . import test_settings
 from . import test_send
 from . import test_send_race
+from . import test_send_faults
 from . import test_scripts
 from . import test_results
 from . import test_security
