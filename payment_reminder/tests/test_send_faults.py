@@ -3,7 +3,6 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import html2plaintext
 
@@ -108,7 +107,7 @@ class TestSendFaults(PaymentReminderSendCommon):
         def create_but_not_for_failing(records, vals_list):
             vals_list = [vals_list] if isinstance(vals_list, dict) else vals_list
             if any(vals["res_id"] == failing.order_id.id for vals in vals_list):
-                raise ValidationError("No call can be planned on this order.")
+                raise ValueError("No call can be planned on this order.")
             return create(records, vals_list)
 
         with (

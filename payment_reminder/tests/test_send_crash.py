@@ -1,0 +1,168 @@
+# Copyright 2026 payment_reminder authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo.fields import Command
+from odoo.tests import tagged
+from odoo.tools import html2plaintext
+
+from .common_workers import CommittedOrdersCase, gateways_stopped
+
+PLACED = datetime(2026, 11, 11, 2, 0)  # 10:00 in Shanghai
+NOW = PLACED + timedelta(minutes=30)
+CHANNELS = ["phone", "email", "phone", "sms", "email"]
+
+# A worker that dies: it sends in batches of 2 and is killed (os._exit: no
+# commit, no rollback, the server drops the connection's transaction) once it
+# has sent the ``die``-th reminder, or made the queue's reminders.
+WORKER = """
+from odoo.addons.payment_reminder.models import payment_reminder
+from odoo.addons.payment_reminder.tests.common_workers import gateways_stopped
+
+job, now, die = args
+Reminder = registry["payment.reminder"]
+method = "_reminder_send_one" if job == "send" else "create"
+original = getattr(Reminder, method)
+done = []
+
+def dying(records, *args, **kwargs):
+    result = original(records, *args, **kwargs)
+    done.append(records.ids)
+    if len(done) == int(die):
+        os._exit(3)
+    return result
+
+setattr(Reminder, method, dying)
+payment_reminder.SEND_BATCH_SIZE = 2
+with gateways_stopped():
+    run(job, datetime.fromisoformat(now))
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestSendCrash(CommittedOrdersCase):
+    """A worker killed in the middle of its work: running the cron again
+    resumes where it stopped, and nothing is lost nor done twice.
+
+    The worker only sees committed data, so these tests commit through their
+    own cursors and delete what they made afterwards.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.order_ids = self.committed_orders(
+            PLACED,
+            [
+                {
+                    "name": f"Crash buyer {number}",
+                    "email": f"crash.buyer.{number}@example.com",
+                    "mobile": f"+86138001399{number:02d}",
+                    "tz": "Asia/Shanghai",
+                }
+                for number in range(len(CHANNELS))
+            ],
+        )
+
+    def _run_dying_worker(self, job, die):
+        self.wait_for(self.worker(WORKER, job, NOW.isoformat(), die), returncode=3)
+
+    def _reminders(self, env):
+        return env["payment.reminder"].search(
+            [("order_ids", "in", self.order_ids)], order="id"
+        )
+
+    def _sent(self, order):
+        """What the order keeps of what reached its customer."""
+        env = order.env
+        messages = env["mail.message"].search(
+            [("model", "=", "sale.order"), ("res_id", "=", order.id)]
+        )
+        return {
+            "chatter lines": len(
+                messages.filtered(
+                    lambda m: m.subtype_id == env.ref("mail.mt_note")
+                    and "· attempt" in html2plaintext(m.body or "")
+                )
+            ),
+            "messages": len(
+                messages.filtered(lambda m: m.subtype_id == env.ref("mail.mt_comment"))
+            ),
+            "mails": env["mail.mail"].search_count(
+                [("mail_message_id", "in", messages.ids)]
+            ),
+            "sms": len(messages.filtered(lambda m: m.message_type == "sms")),
+            "calls": env["mail.activity"].search_count(
+                [("res_model", "=", "sale.order"), ("res_id", "=", order.id)]
+            ),
+        }
+
+    def test_killed_sending_worker_resumes_and_sends_each_reminder_once(self):
+        with self.committed_env() as env:
+            for order, channel in zip(
+                env["sale.order"].browse(self.order_ids), CHANNELS, strict=True
+            ):
+                env["payment.reminder"].create(
+                    {
+                        "partner_id": order.partner_id.id,
+                        "order_id": order.id,
+                        "order_ids": [Command.set(order.ids)],
+                        "customer_key": order.reminder_customer_key,
+                        "channel": channel,
+                        "scheduled_at": NOW,
+                        "queue_date": NOW.date(),
+                        "currency_id": order.currency_id.id,
+                        "amount_unpaid": order.amount_total,
+                    }
+                )
+        # Batches of 2: the first is committed, the worker dies in the second
+        # right after sending its first reminder.
+        self._run_dying_worker("send", die=3)
+        with self.committed_env() as env:
+            reminders = self._reminders(env)
+            self.assertEqual(
+                reminders.mapped("state"),
+                ["done", "done", "planned", "planned", "planned"],
+            )
+            third = reminders[2].order_id
+            self.assertEqual(self._sent(third)["calls"], 0)
+            self.assertEqual(self._sent(third)["chatter lines"], 0)
+        with (
+            gateways_stopped(),
+            freeze_time(NOW + timedelta(minutes=5)),
+            self.committed_env() as env,
+        ):
+            env["payment.reminder"]._cron_send_due()
+        with self.committed_env() as env:
+            reminders = self._reminders(env)
+            self.assertEqual(set(reminders.mapped("state")), {"done"})
+            self.assertEqual(reminders.mapped("attempt"), [1] * len(CHANNELS))
+            for reminder in reminders:
+                email = reminder.channel == "email"
+                self.assertEqual(
+                    self._sent(reminder.order_id),
+                    {
+                        "chatter lines": 1,
+                        "messages": int(email),
+                        # sent mails are deleted; none is left to go out again
+                        "mails": 0,
+                        "sms": int(reminder.channel == "sms"),
+                        "calls": int(reminder.channel == "phone"),
+                    },
+                    reminder.channel,
+                )
+
+    def test_killed_queue_build_leaves_nothing_and_builds_once_again(self):
+        # The worker dies once it made the queue's reminders, before commit.
+        self._run_dying_worker("build", die=1)
+        with self.committed_env() as env:
+            self.assertFalse(self._reminders(env))
+        for _run in range(2):
+            with freeze_time(NOW), self.committed_env() as env:
+                env["payment.reminder.queue"]._build(env.company, NOW)
+        with self.committed_env() as env:
+            reminders = self._reminders(env)
+            self.assertEqual(len(reminders), len(CHANNELS))
+            self.assertEqual(len(set(reminders.mapped("customer_key"))), len(CHANNELS))
+            self.assertEqual(set(reminders.mapped("state")), {"planned"})
