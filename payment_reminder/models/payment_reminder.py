@@ -1005,9 +1005,13 @@ class PaymentReminder(models.Model):
             if allowed > now:
                 self.scheduled_at = allowed
                 return
-        attempt = batch.attempt_number(self)
-        self.write({"channel": channel, "attempt": attempt})
-        self.script_id = self._reminder_choose_script(batch)
+        self.write(
+            {
+                "channel": channel,
+                "attempt": batch.attempt_number(self),
+                "script_id": self._reminder_choose_script(batch).id,
+            }
+        )
         result = self._reminder_senders(batch)[channel](now)
         # When it really went out, for a payment racing the batch.
         done_at = max(now, fields.Datetime.now())
