@@ -19,6 +19,8 @@ class PaymentTransaction(models.Model):
         string="Paid on (reminders)",
         readonly=True,
         copy=False,
+        # The sending cron looks at the payments of the last hour again.
+        index="btree_not_null",
         help="When the payment was first authorized or confirmed: the moment that "
         "decides which reminder, if any, won it back.",
     )
