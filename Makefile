@@ -77,7 +77,7 @@ format: $(LINT_STAMP) node_modules/.stamp
 	$(LINT_VENV)/bin/ruff format .
 	npx --no-install prettier --write --ignore-unknown '**/*.xml'
 
-# Both sizes take about half an hour on 2 cores; the table is also saved in
+# Both sizes take 20 to 30 minutes on 2 cores; the table is also saved in
 # var/bench/double11.md.  SIZES=2000,10000 runs other sizes.
 bench: bootstrap
 	@if [ -f bench/double11.py ]; then $(PY) bench/double11.py $(if $(SIZES),--sizes $(SIZES)); \

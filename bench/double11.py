@@ -867,10 +867,10 @@ def targets(rows, sizes, notes):
     cold, bound = rows.get((size, "cold")), rows.get((size, "sql"))
     if cold:
         target = 30 * size / 100_000
+        pro_rata = f", {target:.3g} s for {size:,} pro rata" if size != 100_000 else ""
         lines.append(
-            f"- queue built in {cold['seconds']:.1f} s (30 s for 100,000 orders, "
-            f"{target:.3g} s for {size:,} pro rata): "
-            f"{verdict(cold['seconds'] < target)}"
+            f"- queue built in {cold['seconds']:.1f} s (30 s for 100,000 orders"
+            f"{pro_rata}): {verdict(cold['seconds'] < target)}"
         )
     if cold and bound:
         times = cold["seconds"] / bound["seconds"] if bound["seconds"] else 0
