@@ -67,6 +67,7 @@ class PaymentReminderQueue(models.AbstractModel):
         self._reminder_release_expired_promises(company, now)
         self._reminder_drop_paid_orders(company)
         orders = self._reminder_unpaid_orders(company, now)
+        self._reminder_prefetch(orders)
         groups = self._reminder_group_by_customer(orders)
         for step in ("first", "final"):
             candidates = self._reminder_candidates(company, groups, step, now)
@@ -140,6 +141,60 @@ class PaymentReminderQueue(models.AbstractModel):
             self._reminder_unpaid_orders_domain(company, now),
             order="date_order desc, id desc",
         )
+
+    @api.model
+    def _reminder_prefetch(self, orders):
+        """Read at once, for all the day's orders, what the rules look at.
+
+        The rules read customers one by one. On a festival day that is tens of
+        thousands of customers: a field left to the ORM's lazy prefetching is
+        looked for among all of them at each miss, which makes the build
+        quadratic. Reading each field once for the whole day keeps it linear,
+        and the number of queries flat.
+        """
+        orders.fetch(self._reminder_prefetch_order_fields())
+        orders.transaction_ids.fetch(["state", "amount"])
+        contacts = orders.partner_id
+        contacts.fetch(self._reminder_prefetch_contact_fields())
+        partners = contacts.commercial_partner_id
+        partners.fetch(self._reminder_prefetch_contact_fields())
+        (contacts | partners).user_ids.fetch(["share"])
+        # Computed on the fly, not stored: compute them for everyone in one go.
+        for name in ("is_blacklisted", "phone_sanitized_blacklisted"):
+            contacts._fields[name].compute_value(contacts)
+        orders._fields["amount_paid"].compute_value(orders)
+
+    @api.model
+    def _reminder_prefetch_order_fields(self):
+        return [
+            "company_id",
+            "state",
+            "awaiting_payment",
+            "reminder_closed_kind",
+            "reminder_promised_at",
+            "partner_id",
+            "user_id",
+            "currency_id",
+            "date_order",
+            "amount_total",
+            "payment_deadline",
+            "is_flash_sale",
+            "reminder_customer_key",
+            "transaction_ids",
+        ]
+
+    @api.model
+    def _reminder_prefetch_contact_fields(self):
+        return [
+            "commercial_partner_id",
+            "active",
+            "email",
+            "email_normalized",
+            "phone_sanitized",
+            "payment_reminder_mobile",
+            "payment_reminder_opt_out",
+            "user_ids",
+        ]
 
     @api.model
     def _reminder_group_by_customer(self, orders):
@@ -547,6 +602,29 @@ class PaymentReminderQueue(models.AbstractModel):
             covered[(reminder.customer_key, reminder.step)] |= reminder.order_ids
         saved = Reminder
         to_create = []
+        # Only a reminder done changes what an unpaid order's reminder state
+        # says: planning or skipping one leaves it as it is, so the day's
+        # orders are not recomputed (and rewritten) for nothing.
+        orders = self.env["sale.order"].union(*(c.orders for c in candidates))
+        protected = [self.env["sale.order"]._fields["reminder_state"]]
+        with self.env.protecting(protected, orders):
+            saved |= self._reminder_save_candidates(
+                company, candidates, now, planned, taken, covered, to_create
+            )
+            # Queue entries are not conversations: no creation note, no followers.
+            return saved | Reminder.with_context(
+                mail_create_nolog=True, mail_create_nosubscribe=True
+            ).create(to_create)
+
+    @api.model
+    def _reminder_save_candidates(
+        self, company, candidates, now, planned, taken, covered, to_create
+    ):
+        """Refresh the planned reminders of ``candidates``; list the ones to create.
+
+        :return: the planned reminders kept
+        """
+        saved = self.env["payment.reminder"]
         for candidate in candidates:
             values = self._reminder_prepare_values(company, candidate, now)
             reminder = planned.get((candidate.key, candidate.step))
@@ -569,10 +647,7 @@ class PaymentReminderQueue(models.AbstractModel):
                 continue
             taken.add((candidate.key, candidate.step, values["queue_date"]))
             to_create.append(values)
-        # Queue entries are not conversations: no creation note, no followers.
-        return saved | Reminder.with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True
-        ).create(to_create)
+        return saved
 
     @api.model
     def _reminder_changed_values(self, reminder, values):

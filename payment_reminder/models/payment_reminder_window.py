@@ -1,6 +1,7 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
 import pytz
 
@@ -20,6 +21,22 @@ def float_to_time(hours):
         return time.max
     minutes = round(hours * 60)
     return time(minutes // 60, minutes % 60)
+
+
+@lru_cache(maxsize=4096)
+def _utc_slot(day, remind_from, remind_to, tz_name):
+    """From ``remind_from`` to ``remind_to`` on local ``day``, in naive UTC.
+
+    A pure function of its arguments, kept in memory: a festival day's queue
+    asks for the same few slots tens of thousands of times.
+    """
+    tz = pytz.timezone(tz_name)
+    start = tz.localize(datetime.combine(day, float_to_time(remind_from)))
+    end = tz.localize(datetime.combine(day, float_to_time(remind_to)))
+    return (
+        start.astimezone(pytz.utc).replace(tzinfo=None),
+        end.astimezone(pytz.utc).replace(tzinfo=None),
+    )
 
 
 class PaymentReminderWindow(models.Model):
@@ -150,12 +167,7 @@ class PaymentReminderWindow(models.Model):
     def _slot_on(self, day, tz):
         """The window's contact slot on local ``day``, as naive UTC datetimes."""
         self.ensure_one()
-        start = tz.localize(datetime.combine(day, float_to_time(self.remind_from)))
-        end = tz.localize(datetime.combine(day, float_to_time(self.remind_to)))
-        return (
-            start.astimezone(pytz.utc).replace(tzinfo=None),
-            end.astimezone(pytz.utc).replace(tzinfo=None),
-        )
+        return _utc_slot(day, self.remind_from, self.remind_to, tz.zone)
 
     def _slots_between(self, start_day, days, tz):
         """Every slot of these windows over ``days`` local days, in time order."""
