@@ -583,7 +583,8 @@ class PaymentReminderQueue(models.AbstractModel):
         concurrent builders too.
         """
         Reminder = self.env["payment.reminder"]
-        existing = Reminder.search(
+        # Every field a refresh compares, read at once for the whole day.
+        existing = Reminder.search_fetch(
             [
                 ("company_id", "=", company.id),
                 ("customer_key", "in", [c.key for c in candidates]),
@@ -591,7 +592,8 @@ class PaymentReminderQueue(models.AbstractModel):
                 "|",
                 ("state", "=", "planned"),
                 ("scheduled_at", ">=", now - timedelta(days=ROLL_DAYS + 3)),
-            ]
+            ],
+            self._reminder_saved_fields(),
         )
         planned = {
             (r.customer_key, r.step): r for r in existing if r.state == "planned"
@@ -600,7 +602,6 @@ class PaymentReminderQueue(models.AbstractModel):
         covered = defaultdict(lambda: self.env["sale.order"])
         for reminder in existing.filtered(lambda r: r.state != "planned"):
             covered[(reminder.customer_key, reminder.step)] |= reminder.order_ids
-        saved = Reminder
         to_create = []
         # Only a reminder done changes what an unpaid order's reminder state
         # says: planning or skipping one leaves it as it is, so the day's
@@ -608,13 +609,35 @@ class PaymentReminderQueue(models.AbstractModel):
         orders = self.env["sale.order"].union(*(c.orders for c in candidates))
         protected = [self.env["sale.order"]._fields["reminder_state"]]
         with self.env.protecting(protected, orders):
-            saved |= self._reminder_save_candidates(
+            saved = self._reminder_save_candidates(
                 company, candidates, now, planned, taken, covered, to_create
             )
             # Queue entries are not conversations: no creation note, no followers.
             return saved | Reminder.with_context(
                 mail_create_nolog=True, mail_create_nosubscribe=True
             ).create(to_create)
+
+    @api.model
+    def _reminder_saved_fields(self):
+        """The fields of ``payment.reminder`` that the queue sets."""
+        return [
+            "partner_id",
+            "order_id",
+            "order_ids",
+            "customer_key",
+            "step",
+            "company_id",
+            "currency_id",
+            "amount_unpaid",
+            "amount_unpaid_other",
+            "scheduled_at",
+            "queue_date",
+            "channel",
+            "user_id",
+            "window_id",
+            "state",
+            "skip_reason",
+        ]
 
     @api.model
     def _reminder_save_candidates(
@@ -624,7 +647,8 @@ class PaymentReminderQueue(models.AbstractModel):
 
         :return: the planned reminders kept
         """
-        saved = self.env["payment.reminder"]
+        # Ids, not a growing recordset: a union per customer is quadratic.
+        saved = []
         for candidate in candidates:
             values = self._reminder_prepare_values(company, candidate, now)
             reminder = planned.get((candidate.key, candidate.step))
@@ -639,7 +663,7 @@ class PaymentReminderQueue(models.AbstractModel):
                 if changed:
                     reminder.write(changed)
                     taken.add(day_key)
-                saved |= reminder
+                saved.append(reminder.id)
                 continue
             if not (candidate.orders - covered[(candidate.key, candidate.step)]):
                 continue
@@ -647,7 +671,7 @@ class PaymentReminderQueue(models.AbstractModel):
                 continue
             taken.add((candidate.key, candidate.step, values["queue_date"]))
             to_create.append(values)
-        return saved
+        return self.env["payment.reminder"].browse(saved)
 
     @api.model
     def _reminder_changed_values(self, reminder, values):
