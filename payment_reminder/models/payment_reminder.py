@@ -602,6 +602,7 @@ class PaymentReminder(models.Model):
                 "id:recordset",
             ],
         )
+        self._sheet_prefetch(groups)
         results = dict(self._fields["result"]._description_selection(self.env))
         days = {}
         for day, key, currency, unpaid, recovered, paid_at, reminders in groups:
@@ -633,6 +634,30 @@ class PaymentReminder(models.Model):
             )
         all_lines = [line for day in sheet_days for line in day["lines"]]
         return {"days": sheet_days, "totals": self._sheet_totals(all_lines)}
+
+    @api.model
+    def _sheet_prefetch(self, groups):
+        """Read the lines' reminders and customers at once.
+
+        Each group's reminders come as their own recordset: read line by line,
+        a day of thousands of customers costs queries by the thousand.
+        """
+        reminders = self.browse(
+            [reminder_id for group in groups for reminder_id in group[-1].ids]
+        )
+        reminders.fetch(
+            [
+                "done_at",
+                "scheduled_at",
+                "partner_id",
+                "user_id",
+                "result",
+                "is_recovered",
+                "order_id",
+                "order_ids",
+            ]
+        )
+        reminders.partner_id.fetch(["name"])
 
     @api.model
     def _get_summary_sheet_lines(self, domain):
