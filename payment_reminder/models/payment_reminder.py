@@ -513,7 +513,7 @@ class PaymentReminder(models.Model):
         return self.done_at if self.state == "done" else self.scheduled_at
 
     @api.model
-    def _reminder_attribute_payment(self, orders, paid_at):
+    def _reminder_attribute_payment(self, orders, paid_at, transaction=None):
         """The reminder credited with a payment of ``orders`` made at ``paid_at``.
 
         Last touch wins: the last reminder done before the payment (for the
@@ -521,7 +521,9 @@ class PaymentReminder(models.Model):
         orders. The payment must fall inside the attribution window: the
         company's ``payment_reminder_attribution_hours`` after the reminder, or
         with 0, before the order's deadline (or the promise that extends it).
-        An order already closed is not recovered by a late payment.
+        An order already closed is not recovered by a late payment, and a
+        reminder that went out while ``transaction`` was already under way
+        (sent after payment) did not win it back.
 
         :return: the reminder (possibly empty)
         """
@@ -542,6 +544,10 @@ class PaymentReminder(models.Model):
                 ("scheduled_at", "<=", paid_at),
             ]
         )
+        if transaction:
+            candidates = candidates.filtered(
+                lambda r: r.state != "done" or not r._reminder_sent_during(transaction)
+            )
         if not candidates:
             return self.browse()
         reminder = max(candidates, key=lambda r: (r._reminder_touched_at(), r.id))

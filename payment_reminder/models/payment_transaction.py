@@ -53,7 +53,7 @@ class PaymentTransaction(models.Model):
             recorded |= transaction
             paid_at = transaction.last_state_change or fields.Datetime.now()
             reminder = Reminder._reminder_attribute_payment(
-                transaction.sale_order_ids, paid_at
+                transaction.sale_order_ids, paid_at, transaction
             )
             transaction.write(
                 {

@@ -69,6 +69,9 @@ class TestSendRace(PaymentReminderSendCommon):
         with self.assertLogs(LOGGER, logging.INFO) as logs:
             self.pay(tx, MORNING + timedelta(minutes=1))
         self.assertTrue(reminder.sent_after_payment)
+        # The customer was paying anyway: the reminder won nothing back.
+        self.assertFalse(tx.payment_reminder_id)
+        self.assertFalse(reminder.is_recovered)
         self.assertIn(
             f"Payment reminders [{reminder.id}] went out after the customer started "
             "paying",
