@@ -613,7 +613,9 @@ class PaymentReminder(models.Model):
         days = {}
         for day, key, currency, unpaid, recovered, paid_at, reminders in groups:
             last = reminders.sorted(lambda r: (r.done_at or r.scheduled_at, r.id))[-1]
-            orders = reminders.order_ids | reminders.order_id
+            # The order date is on the sheet of whoever may see the reminder,
+            # Sales access or not.
+            orders = (reminders.order_ids | reminders.order_id).sudo()
             days.setdefault(day, []).append(
                 {
                     "date": day,
@@ -643,7 +645,7 @@ class PaymentReminder(models.Model):
 
     @api.model
     def _sheet_prefetch(self, groups):
-        """Read the lines' reminders and customers at once.
+        """Read the lines' reminders, customers and orders at once.
 
         Each group's reminders come as their own recordset: read line by line,
         a day of thousands of customers costs queries by the thousand.
@@ -664,6 +666,7 @@ class PaymentReminder(models.Model):
             ]
         )
         reminders.partner_id.fetch(["name"])
+        (reminders.order_ids | reminders.order_id).sudo().fetch(["date_order"])
 
     @api.model
     def _get_summary_sheet_lines(self, domain):

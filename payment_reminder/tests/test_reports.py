@@ -246,15 +246,17 @@ class TestSheets(ReminderDayCommon):
     # === ACCESS === #
 
     def test_agent_sees_only_their_own_figures(self):
+        # Nothing read beforehand: the agent has no access to Sales, yet the
+        # sheet shows the order dates of their reminders.
+        self.env.invalidate_all()
         Reminder = self.Reminder.with_user(self.agent_zhou)
         sheet = Reminder._get_summary_sheet_lines(self.day_domain())
         self.assertEqual([row["user"] for row in sheet["rows"]], [self.agent_zhou])
         self.assertEqual(sheet["totals"]["customers"], 2)
         detail = Reminder._get_detail_sheet_lines(self.day_domain())
-        self.assertEqual(
-            [line["customer"].name for line in detail["days"][0]["lines"]],
-            ["Chen", "Deng"],
-        )
+        lines = detail["days"][0]["lines"]
+        self.assertEqual([line["customer"].name for line in lines], ["Chen", "Deng"])
+        self.assertTrue(all(line["order_date"] for line in lines))
 
     def test_manager_sees_everyone(self):
         sheet = self.Reminder.with_user(self.manager)._get_summary_sheet_lines(
