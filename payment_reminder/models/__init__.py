@@ -7,8 +7,6 @@ from . import sale_order
 from . import payment_reminder_window
 from . import payment_reminder_channel_rule
 from . import payment_reminder
-from . import payment_reminder_results
-from . import payment_reminder_sending
 from . import payment_reminder_queue
 from . import payment_reminder_script
 from . import payment_transaction

@@ -18,7 +18,7 @@ CHANNELS = ["phone", "email", "phone", "sms", "email"]
 # commit, no rollback, the server drops the connection's transaction) once it
 # has sent the ``die``-th reminder, or made the queue's reminders.
 WORKER = """
-from odoo.addons.payment_reminder.models import payment_reminder_sending
+from odoo.addons.payment_reminder.models import payment_reminder
 from odoo.addons.payment_reminder.tests.common_workers import gateways_stopped
 
 job, now, die = args
@@ -35,7 +35,7 @@ def dying(records, *args, **kwargs):
     return result
 
 setattr(Reminder, method, dying)
-payment_reminder_sending.SEND_BATCH_SIZE = 2
+payment_reminder.SEND_BATCH_SIZE = 2
 with gateways_stopped():
     run(job, datetime.fromisoformat(now))
 """
