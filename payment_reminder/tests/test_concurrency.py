@@ -69,3 +69,35 @@ class TestConcurrentWorkers(CommittedOrdersCase):
                 ]
             )
             self.assertEqual(sent, 1)
+
+    def _messages_sent(self, env):
+        return env["mail.message"].search_count(
+            [
+                ("model", "=", "sale.order"),
+                ("res_id", "=", self.order_id),
+                ("subtype_id", "=", env.ref("mail.mt_comment").id),
+            ]
+        )
+
+    def test_an_order_cancelled_while_its_reminder_is_due_gets_no_message(self):
+        """An agent cancels the order while a worker sends what is due: the
+        cancel holds the order's reminder, the worker passes over it without
+        waiting, and once the cancel is saved the reminder is cancelled, never
+        sent."""
+        with self.committed_env() as env:
+            env["payment.reminder.queue"]._build(env.company, NOW)
+            self._reminders(env).write({"channel": "email", "scheduled_at": NOW})
+        with self.committed_env() as agent_env:
+            order = agent_env["sale.order"].browse(self.order_id)
+            order.with_context(disable_cancel_warning=True)._action_cancel()
+            agent_env.flush_all()
+            # The agent has not saved yet: the worker must neither wait for the
+            # agent (it would never end) nor send about the order.
+            sender = self.worker(WORKER, 0, "send", NOW + timedelta(minutes=1))
+            self.wait_for(sender)
+            with self.committed_env() as env:
+                self.assertEqual(self._messages_sent(env), 0)
+        self._run_workers("send", NOW + timedelta(minutes=2), workers=1)
+        with self.committed_env() as env:
+            self.assertEqual(self._reminders(env).state, "cancelled")
+            self.assertEqual(self._messages_sent(env), 0)
