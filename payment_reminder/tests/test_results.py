@@ -248,3 +248,28 @@ class TestResults(PaymentReminderResultsCommon):
         self.assertEqual(rows[0][4], "Paid")
         self.assertEqual(rows[0][5], True)
         self.assertEqual(rows[0][7], 150.0)
+
+    def test_new_queue_reminders_carry_the_results_they_would_compute(self):
+        # The queue writes a new reminder's results with it instead of
+        # computing them: they must be what the computation gives, a customer
+        # who already paid part of the order included.
+        part_paid = self._order(self.customer, PLACED, qty=3)
+        self.pay(part_paid, PLACED + timedelta(minutes=5), amount=100.0)
+        self.assertTrue(part_paid.awaiting_payment)
+        self._order(self.returning_customer, PLACED)
+        reminders = self.build(REMINDED)
+        self.assertEqual(len(reminders), 2)
+        names = [
+            "result",
+            "amount_recovered",
+            "paid_at",
+            "is_recovered",
+            "success_rate",
+        ]
+        self.env.flush_all()
+        written = reminders.read(names)
+        reminders._compute_recovery()
+        reminders._compute_success_rate()
+        reminders._compute_result()
+        self.assertEqual(reminders.read(names), written)
+        self.assertEqual(set(reminders.mapped("result")), {"pending"})
