@@ -11,6 +11,16 @@ from odoo.addons.payment.tests.common import PaymentCommon
 from odoo.addons.sms.tests.common import SMSCommon
 
 SHOP_TZ = pytz.timezone("Asia/Shanghai")
+# The situations a script is written for (the message after a call aside).
+SITUATIONS = (
+    "placed",
+    "adjusted",
+    "low_stock",
+    "before_dispatch",
+    "before_close",
+    "returning",
+    "payment_help",
+)
 
 
 def shop_time(*args):

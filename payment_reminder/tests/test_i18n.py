@@ -6,7 +6,7 @@ from markupsafe import escape
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import PaymentReminderSendCommon, shop_time
+from .common import SITUATIONS, PaymentReminderSendCommon, shop_time
 
 PLACED = shop_time(2026, 11, 11, 9, 30)
 NOW = shop_time(2026, 11, 11, 14, 0)
@@ -61,16 +61,7 @@ class TestI18n(PaymentReminderSendCommon):
         self.assertIn(f"access_token={self.order.access_token}", body)
 
     def test_every_mail_and_sms_template_is_translated(self):
-        for situation in (
-            "placed",
-            "adjusted",
-            "low_stock",
-            "before_dispatch",
-            "before_close",
-            "returning",
-            "payment_help",
-            "after_call",
-        ):
+        for situation in (*SITUATIONS, "after_call"):
             with self.subTest(situation=situation):
                 body = self.render(
                     f"payment_reminder.mail_template_{situation}", "body_html"

@@ -6,19 +6,10 @@ from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
-from .common import PaymentReminderSendCommon, shop_time
+from .common import SITUATIONS, PaymentReminderSendCommon, shop_time
 
 PLACED = shop_time(2026, 11, 11, 9, 30)
 NOW = shop_time(2026, 11, 11, 14, 0)
-SITUATIONS = (
-    "placed",
-    "adjusted",
-    "low_stock",
-    "before_dispatch",
-    "before_close",
-    "returning",
-    "payment_help",
-)
 
 
 @tagged("post_install", "-at_install")
