@@ -6,8 +6,13 @@ from . import res_partner
 from . import sale_order
 from . import payment_reminder_window
 from . import payment_reminder_channel_rule
-from . import payment_reminder
+from . import payment_reminder_queue_timing
 from . import payment_reminder_queue
+from . import payment_reminder_sending
+from . import payment_reminder_channels
+from . import payment_reminder_calls
+from . import payment_reminder_results
+from . import payment_reminder
 from . import payment_reminder_script
 from . import payment_transaction
 from . import payment_reminder_reason

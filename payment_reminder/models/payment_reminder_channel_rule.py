@@ -2,21 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
-CHANNELS = [
-    ("portal", "Portal message"),
-    ("email", "Email"),
-    ("sms", "SMS"),
-    ("phone", "Phone call"),
-]
-STEPS = [
-    ("first", "First reminder"),
-    ("final", "Before close"),
-    ("manual", "Manual"),
-]
-SEGMENTS = [
-    ("new", "First-time buyer"),
-    ("returning", "Returning customer"),
-]
+from ..const import SEGMENTS, STEPS
 
 
 class PaymentReminderChannelRule(models.Model):
@@ -31,7 +17,14 @@ class PaymentReminderChannelRule(models.Model):
     company_id = fields.Many2one(
         "res.company", help="Leave empty to apply the rule in every company."
     )
-    channel = fields.Selection(CHANNELS, required=True)
+    # The channels of payment.reminder: a module adding one there (selection_add)
+    # adds it here too.
+    channel = fields.Selection(
+        selection=lambda self: self.env["payment.reminder"]
+        ._fields["channel"]
+        .selection,
+        required=True,
+    )
     step = fields.Selection(STEPS, help="Only for this reminder step; empty for any.")
     segment = fields.Selection(
         SEGMENTS, help="Only for this kind of customer; empty for any."

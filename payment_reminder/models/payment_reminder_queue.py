@@ -14,16 +14,12 @@ import logging
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
-import pytz
-
 from odoo import api, fields, models
 
-_logger = logging.getLogger(__name__)
+from ..const import FINAL_HORIZON, ROLL_DAYS
+from ..utils import shop_day, shop_tz, to_utc, try_advisory_lock
 
-# How far ahead the final "before close" reminders are planned.
-FINAL_HORIZON = timedelta(hours=2)
-# How many days ahead a reminder may roll when its window is full.
-ROLL_DAYS = 4
+_logger = logging.getLogger(__name__)
 
 
 class ReminderCandidate:
@@ -52,6 +48,7 @@ class ReminderCandidate:
 
 class PaymentReminderQueue(models.AbstractModel):
     _name = "payment.reminder.queue"
+    _inherit = ["payment.reminder.queue.timing.mixin"]
     _description = "Payment reminder queue builder"
 
     @api.model
@@ -61,7 +58,7 @@ class PaymentReminderQueue(models.AbstractModel):
         :return: the reminders created or refreshed
         """
         reminders = self.env["payment.reminder"]
-        if not self.env["sale.order"]._payment_reminder_try_lock(company, "queue"):
+        if not try_advisory_lock(self.env, company, "queue"):
             _logger.info("Queue of %s is being built by another worker.", company.name)
             return reminders
         self._reminder_release_expired_promises(company, now)
@@ -251,27 +248,24 @@ class PaymentReminderQueue(models.AbstractModel):
         """Rule 2: a customer who paid another order placed the same day is done."""
         if not candidates:
             return
-        days = {
-            c: self._reminder_local_day(company, c.anchor.date_order)
-            for c in candidates
-        }
+        days = {c: shop_day(company, c.anchor.date_order) for c in candidates}
         first_day, last_day = min(days.values()), max(days.values())
-        tz = self._reminder_tz(company)
+        tz = shop_tz(company)
         paid = self.env["sale.order"].search_fetch(
             [
                 ("company_id", "=", company.id),
                 ("reminder_customer_key", "in", [c.key for c in candidates]),
                 ("state", "=", "sale"),
                 ("awaiting_payment", "=", False),
-                ("date_order", ">=", self._reminder_utc(tz, first_day, time.min)),
-                ("date_order", "<=", self._reminder_utc(tz, last_day, time.max)),
+                ("date_order", ">=", to_utc(first_day, time.min, tz)),
+                ("date_order", "<=", to_utc(last_day, time.max, tz)),
             ],
             ["reminder_customer_key", "date_order"],
         )
         paid_days = {
             (
                 order.reminder_customer_key,
-                self._reminder_local_day(company, order.date_order),
+                shop_day(company, order.date_order),
             )
             for order in paid
         }
@@ -307,141 +301,7 @@ class PaymentReminderQueue(models.AbstractModel):
             if done.get(candidate.anchor, 0) >= company.payment_reminder_max_count:
                 candidate.skip_reason = "max_reached"
 
-    # === WHEN === #
-
-    @api.model
-    def _reminder_schedule(self, company, candidates, now):
-        """Rules 4 to 8: the moment of each reminder."""
-        Window = self.env["payment.reminder.window"]
-        windows = Window._get_windows(company, "order")
-        cutoffs = Window._get_windows(company, "cutoff")
-        for candidate in candidates:
-            if candidate.step == "final":
-                scheduled_at = self._reminder_time_before_close(
-                    company, candidate.anchor, now
-                )
-                window = Window
-            elif company.payment_reminder_cutoff_mode:
-                scheduled_at, window = self._reminder_time_before_cutoff(
-                    company, candidate.anchor, now, cutoffs
-                )
-            else:
-                scheduled_at, window = self._reminder_time_in_window(
-                    company, candidate.anchor, now, windows
-                )
-            if not scheduled_at:
-                candidate.skip_reason = "no_slot"
-            candidate.scheduled_at, candidate.window = scheduled_at, window
-
-    @api.model
-    def _reminder_earliest(self, company, order, now):
-        """Rule 4: not before the minimum delay after the order was placed.
-
-        Nor in the past: a queue built late (a new install, a cron that was
-        down) moves on to the next window instead of sending at a wrong time.
-        """
-        delay = timedelta(minutes=company.payment_reminder_min_delay)
-        return max(order.date_order + delay, now)
-
-    @api.model
-    def _reminder_time_in_window(self, company, order, now, windows):
-        """Rule 5: remind inside the window of the hour the order was placed.
-
-        A night order (the window runs past midnight) is reminded the next
-        morning. An order that cannot be reminded inside its own window before
-        it ends or before the deadline rolls to the next window.
-        """
-        tz = self._reminder_tz(company)
-        earliest = self._reminder_earliest(company, order, now)
-        placed = self._reminder_local(tz, order.date_order)
-        hour = placed.hour + placed.minute / 60
-        own = windows.filtered(lambda w: w._contains_hour(hour))[:1]
-        if own:
-            day = placed.date()
-            if own._wraps_midnight() and hour >= own.placed_from:
-                day += timedelta(days=1)
-            start, end = own._slot_on(day, tz)
-            scheduled_at = self._reminder_fit(
-                start, end, earliest, order.payment_deadline
-            )
-            if scheduled_at:
-                return scheduled_at, own
-        return self._reminder_next_slot(windows, earliest, order.payment_deadline, tz)
-
-    @api.model
-    def _reminder_time_before_cutoff(self, company, order, now, cutoffs):
-        """Rule 6: remind in the hour before the next dispatch cut-off."""
-        tz = self._reminder_tz(company)
-        earliest = self._reminder_earliest(company, order, now)
-        return self._reminder_next_slot(cutoffs, earliest, order.payment_deadline, tz)
-
-    @api.model
-    def _reminder_final_lead(self, company, order):
-        """Rules 7 and 8: how long before the deadline the final reminder goes.
-
-        Flash-sale orders are reminded against their short deadline.
-        """
-        if order.is_flash_sale:
-            return timedelta(minutes=company.payment_reminder_flash_remind_before)
-        return timedelta(minutes=company.payment_reminder_final_before)
-
-    @api.model
-    def _reminder_time_before_close(self, company, order, now):
-        """Rules 7 and 8: the final reminder, shortly before the order closes."""
-        scheduled_at = order.payment_deadline - self._reminder_final_lead(
-            company, order
-        )
-        if order.is_flash_sale:
-            scheduled_at = max(scheduled_at, now)
-        else:
-            scheduled_at = max(
-                scheduled_at, self._reminder_earliest(company, order, now)
-            )
-        return scheduled_at if scheduled_at < order.payment_deadline else None
-
-    @api.model
-    def _reminder_fit(self, start, end, earliest, deadline):
-        """The first moment in [start, end) not before ``earliest`` nor the deadline."""
-        scheduled_at = max(start, earliest)
-        if scheduled_at >= end or (deadline and scheduled_at >= deadline):
-            return None
-        return scheduled_at
-
-    @api.model
-    def _reminder_next_slot(self, windows, earliest, deadline, tz):
-        """The first slot of ``windows`` that still has room after ``earliest``."""
-        first_day = self._reminder_local(tz, earliest).date() - timedelta(days=1)
-        for start, end, window in windows._slots_between(first_day, ROLL_DAYS, tz):
-            scheduled_at = self._reminder_fit(start, end, earliest, deadline)
-            if scheduled_at:
-                return scheduled_at, window
-        return None, windows.browse()
-
-    @api.model
-    def _reminder_respect_min_interval(self, company, candidates, now):
-        """Rule 9: never contact a customer twice within the minimum interval."""
-        if not candidates:
-            return
-        last_contacts = dict(
-            self.env["payment.reminder"]._read_group(
-                [
-                    ("company_id", "=", company.id),
-                    ("customer_key", "in", [c.key for c in candidates]),
-                    ("state", "=", "done"),
-                ],
-                ["customer_key"],
-                ["done_at:max"],
-            )
-        )
-        interval = timedelta(minutes=company.payment_reminder_min_interval)
-        for candidate in candidates:
-            last = last_contacts.get(candidate.key)
-            if not last or candidate.scheduled_at >= last + interval:
-                continue
-            candidate.scheduled_at = last + interval
-            deadline = candidate.anchor.payment_deadline
-            if deadline and candidate.scheduled_at >= deadline:
-                candidate.skip_reason = "too_soon"
+    # === WHEN: see payment_reminder_queue_timing.py === #
 
     # === HOW === #
 
@@ -504,27 +364,9 @@ class PaymentReminderQueue(models.AbstractModel):
     @api.model
     def _reminder_channel_usable(self, candidate, channel):
         """Whether ``channel`` reaches the customer (address, number, blacklists)."""
-        contact = candidate.contact
-        if channel == "portal":
-            # A message on the order in the customer's account: for customers
-            # who have one (the notification still goes out by email).
-            return (
-                bool(contact.email)
-                and not contact.is_blacklisted
-                and bool(contact.user_ids or contact.commercial_partner_id.user_ids)
-            )
-        if channel == "email":
-            return bool(contact.email) and not contact.is_blacklisted
-        if channel == "sms":
-            return bool(contact.payment_reminder_mobile) and not (
-                contact.phone_sanitized_blacklisted
-            )
-        if channel == "phone":
-            return (
-                bool(contact.phone_sanitized)
-                and not contact.phone_sanitized_blacklisted
-            )
-        return False
+        return self.env["payment.reminder"]._reminder_can_reach(
+            candidate.contact, channel
+        )
 
     # === WHO === #
 
@@ -563,7 +405,7 @@ class PaymentReminderQueue(models.AbstractModel):
         if not percent:
             return
         for candidate in candidates:
-            day = self._reminder_local_day(company, candidate.scheduled_at or now)
+            day = shop_day(company, candidate.scheduled_at or now)
             digest = hashlib.sha256(
                 f"{candidate.key}|{day.isoformat()}".encode()
             ).digest()
@@ -627,14 +469,14 @@ class PaymentReminderQueue(models.AbstractModel):
         Reminder = self.env["payment.reminder"].with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True
         )
-        results = self._reminder_new_results()
+        results = self._prepare_new_results()
         reminders = Reminder.create([values | results for values in values_list])
         for name in results:
             self.env.remove_to_compute(Reminder._fields[name], reminders)
         return reminders
 
     @api.model
-    def _reminder_new_results(self):
+    def _prepare_new_results(self):
         """The results of a reminder about orders that all await payment."""
         return {
             "result": "pending",
@@ -677,7 +519,7 @@ class PaymentReminderQueue(models.AbstractModel):
         # Ids, not a growing recordset: a union per customer is quadratic.
         saved = []
         for candidate in candidates:
-            values = self._reminder_prepare_values(company, candidate, now)
+            values = self._prepare_reminder_values(company, candidate, now)
             reminder = planned.get((candidate.key, candidate.step))
             if reminder:
                 changed = self._reminder_changed_values(reminder, values)
@@ -724,7 +566,7 @@ class PaymentReminderQueue(models.AbstractModel):
         return changed
 
     @api.model
-    def _reminder_prepare_values(self, company, candidate, now):
+    def _prepare_reminder_values(self, company, candidate, now):
         currency = candidate.anchor.currency_id
         by_currency = defaultdict(float)
         for order in candidate.orders:
@@ -744,7 +586,7 @@ class PaymentReminderQueue(models.AbstractModel):
             )
             or False,
             "scheduled_at": scheduled_at,
-            "queue_date": self._reminder_local_day(company, scheduled_at),
+            "queue_date": shop_day(company, scheduled_at),
             "channel": candidate.channel or False,
             "user_id": candidate.user.id if candidate.user else False,
             "window_id": candidate.window.id if candidate.window else False,
@@ -752,22 +594,3 @@ class PaymentReminderQueue(models.AbstractModel):
             "skip_reason": candidate.skip_reason or False,
         }
         return values
-
-    # === TIME HELPERS === #
-
-    @api.model
-    def _reminder_tz(self, company):
-        return pytz.timezone(company.payment_reminder_tz or "UTC")
-
-    @api.model
-    def _reminder_local(self, tz, utc_datetime):
-        return pytz.utc.localize(utc_datetime).astimezone(tz)
-
-    @api.model
-    def _reminder_utc(self, tz, day, moment):
-        local = tz.localize(datetime.combine(day, moment))
-        return local.astimezone(pytz.utc).replace(tzinfo=None)
-
-    @api.model
-    def _reminder_local_day(self, company, utc_datetime):
-        return self._reminder_local(self._reminder_tz(company), utc_datetime).date()

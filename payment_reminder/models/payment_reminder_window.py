@@ -1,6 +1,6 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import pytz
@@ -8,19 +8,8 @@ import pytz
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-WINDOW_TYPES = [
-    ("order", "Reminder window (by the hour the order was placed)"),
-    ("cutoff", "Dispatch cut-off"),
-    ("call", "Call window"),
-]
-
-
-def float_to_time(hours):
-    """09.5 -> time(9, 30); 24.0 -> time.max (the end of the day)."""
-    if hours >= 24:
-        return time.max
-    minutes = round(hours * 60)
-    return time(minutes // 60, minutes % 60)
+from ..const import WINDOW_TYPES
+from ..utils import float_to_time
 
 
 @lru_cache(maxsize=4096)

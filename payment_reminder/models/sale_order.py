@@ -1,29 +1,18 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-import threading
 from datetime import datetime, timedelta
 
 import pytz
 
 from odoo import _, api, fields, models
 from odoo.osv import expression
-from odoo.tools import SQL, format_amount, format_datetime, format_time
+from odoo.tools import format_amount, format_datetime, format_time
 
-from .payment_reminder import OUTCOMES
+from ..const import CLOSE_BATCH_SIZE, ORDER_REMINDER_STATES, OUTCOMES
+from ..utils import commit_unless_testing, shop_tz, to_local
 
 _logger = logging.getLogger(__name__)
-
-REMINDER_STATES = [
-    ("none", "Not in the queue"),
-    ("pending", "Awaiting reminder"),
-    ("reminded", "Reminded"),
-    ("promised", "Payment promised"),
-    ("excluded", "Excluded"),
-    ("paid", "Paid"),
-    ("closed", "Closed unpaid"),
-]
-CLOSE_BATCH_SIZE = 500
 
 
 class SaleOrder(models.Model):
@@ -59,7 +48,7 @@ class SaleOrder(models.Model):
     )
     reminder_count = fields.Integer(compute="_compute_reminder_count")
     reminder_state = fields.Selection(
-        REMINDER_STATES,
+        ORDER_REMINDER_STATES,
         compute="_compute_reminder_state",
         store=True,
         index=True,
@@ -350,7 +339,7 @@ class SaleOrder(models.Model):
             cron._notify_progress(
                 done=start + len(batch), remaining=len(orders) - start - len(batch)
             )
-            self._payment_reminder_commit()
+            commit_unless_testing(self.env)
 
     @api.model
     def _payment_reminder_expired_domain(self, company, now):
@@ -385,7 +374,7 @@ class SaleOrder(models.Model):
         """Cancel unpaid orders and their planned reminders, saying why on each."""
         self.env["payment.reminder"].search(
             [("order_ids", "in", self.ids), ("state", "=", "planned")]
-        )._payment_reminder_cancel_for_orders(self)
+        )._reminder_cancel_for_orders(self)
         # Core recomputes the lines' invoice status one line at a time: read
         # what it needs for the whole batch first.
         self.order_line.fetch(["currency_id"])
@@ -404,30 +393,6 @@ class SaleOrder(models.Model):
             "deadline (%(deadline)s).",
             deadline=format_datetime(self.env, self.payment_deadline, tz=tz),
         )
-
-    @api.model
-    def _payment_reminder_commit(self):
-        """Commit between cron batches, except in tests."""
-        if not getattr(threading.current_thread(), "testing", False):
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-
-    @api.model
-    def _payment_reminder_try_lock(self, company, name):
-        """Take the transaction-level advisory lock ``name`` of ``company``.
-
-        :return: False when another worker holds it. That worker's transaction
-            started first and will see everything this one would; waiting for
-            it instead would not help, since under Odoo's REPEATABLE READ this
-            transaction's snapshot predates the other one's commit.
-        """
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT pg_try_advisory_xact_lock(hashtext(%s), %s)",
-                f"payment_reminder.{name}",
-                company.id,
-            )
-        )
-        return rows[0][0]
 
     # === BUSINESS METHODS: what reminder messages say === #
 
@@ -555,12 +520,12 @@ class SaleOrder(models.Model):
         self.ensure_one()
         company = self.company_id
         now = now or fields.Datetime.now()
-        tz = pytz.timezone(company.payment_reminder_tz or "UTC")
+        tz = shop_tz(company)
         cutoffs = self.env["payment.reminder.window"]._get_windows(company, "cutoff")
-        today = pytz.utc.localize(now).astimezone(tz).date()
+        today = to_local(now, tz).date()
         for _start, end, _window in cutoffs._slots_between(today, 2, tz):
             if end > now:
-                local = pytz.utc.localize(end).astimezone(tz)
+                local = to_local(end, tz)
                 text = format_time(self.env, local.time(), time_format="HH:mm")
                 if local.date() == today:
                     return text
@@ -570,8 +535,8 @@ class SaleOrder(models.Model):
     def _payment_reminder_day_part(self):
         """When in the day the order was placed (shop time), as agents say it."""
         self.ensure_one()
-        tz = pytz.timezone(self.company_id.payment_reminder_tz or "UTC")
-        hour = pytz.utc.localize(self.date_order).astimezone(tz).hour
+        tz = shop_tz(self.company_id)
+        hour = to_local(self.date_order, tz).hour
         if 6 <= hour < 12:
             return self.env._("in the morning")
         if 12 <= hour < 17:

@@ -1,3 +1,5 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import payment_reminder_sheet
+from . import payment_reminder_summary_sheet
+from . import payment_reminder_reasons_sheet

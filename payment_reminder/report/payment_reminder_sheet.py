@@ -1,20 +1,22 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The detail sheet, and what every sheet shares: the period, the agents, the
+company, and the reminders it covers. Each sheet computes its own figures in
+``_get_sheet_lines``."""
+
 from odoo import api, fields, models
+
+from ..const import REMINDED_DOMAIN
 
 
 class ReportPaymentReminderDetailSheet(models.AbstractModel):
     _name = "report.payment_reminder.report_detail_sheet"
     _description = "Payment reminder detail sheet"
 
-    # The payment.reminder method that computes this sheet's figures.
-    _sheet_lines_method = "_get_detail_sheet_lines"
-
     @api.model
     def _get_report_values(self, docids, data=None):
         values = self._get_sheet_values(docids, data)
-        lines_method = getattr(self.env["payment.reminder"], self._sheet_lines_method)
-        values["sheet"] = lines_method(values["domain"])
+        values["sheet"] = self._get_sheet_lines(values["domain"])
         return values
 
     @api.model
@@ -30,7 +32,7 @@ class ReportPaymentReminderDetailSheet(models.AbstractModel):
         date_to = data.get("date_to") and fields.Date.to_date(data["date_to"])
         users = self.env["res.users"].browse(data.get("user_ids") or [])
         selection = Reminder.browse(docids or data.get("reminder_ids") or [])
-        domain = Reminder._get_sheet_domain(date_from, date_to, users, selection)
+        domain = self._get_sheet_domain(date_from, date_to, users, selection)
         if data.get("company_id"):
             company = self.env["res.company"].browse(data["company_id"])
             domain.append(("company_id", "=", company.id))
@@ -48,18 +50,123 @@ class ReportPaymentReminderDetailSheet(models.AbstractModel):
             "tz": company.payment_reminder_tz or "UTC",
         }
 
+    @api.model
+    def _get_sheet_domain(
+        self, date_from=None, date_to=None, users=None, reminders=None
+    ):
+        """The reminders a sheet covers: by shop day, agent and/or selection."""
+        domain = []
+        if date_from:
+            domain.append(("queue_date", ">=", date_from))
+        if date_to:
+            domain.append(("queue_date", "<=", date_to))
+        if users:
+            domain.append(("user_id", "in", users.ids))
+        if reminders:
+            domain.append(("id", "in", reminders.ids))
+        return domain
 
-class ReportPaymentReminderSummarySheet(models.AbstractModel):
-    _name = "report.payment_reminder.report_summary_sheet"
-    _inherit = "report.payment_reminder.report_detail_sheet"
-    _description = "Payment reminder summary sheet"
+    @api.model
+    def _get_sheet_lines(self, domain):
+        """The detail sheet: one line per customer reminded and day, by day.
 
-    _sheet_lines_method = "_get_summary_sheet_lines"
+        A customer reminded twice on a day (first and final step) is one line:
+        the unpaid amount is the larger of the two (they cover the same orders),
+        the recovered amount their sum (a payment is credited once).
 
+        :return: ``{"days": [{"date", "lines", "totals"}], "totals"}``, totals
+            per currency with the success rate (sum recovered / sum unpaid)
+        """
+        Reminder = self.env["payment.reminder"]
+        groups = Reminder._read_group(
+            domain + REMINDED_DOMAIN,
+            ["queue_date:day", "customer_key", "currency_id"],
+            [
+                "amount_unpaid:max",
+                "amount_recovered:sum",
+                "paid_at:max",
+                "id:recordset",
+            ],
+        )
+        self._sheet_prefetch(groups)
+        results = dict(Reminder._fields["result"]._description_selection(self.env))
+        days = {}
+        for day, key, currency, unpaid, recovered, paid_at, reminders in groups:
+            last = reminders.sorted(lambda r: (r.done_at or r.scheduled_at, r.id))[-1]
+            # The order date is on the sheet of whoever may see the reminder,
+            # Sales access or not.
+            orders = (reminders.order_ids | reminders.order_id).sudo()
+            days.setdefault(day, []).append(
+                {
+                    "date": day,
+                    "customer_key": key,
+                    "customer": last.partner_id,
+                    "agents": reminders.user_id,
+                    "order_date": min(orders.mapped("date_order")),
+                    "currency": currency,
+                    "amount_unpaid": unpaid,
+                    "result": last.result,
+                    "result_label": results.get(last.result, ""),
+                    "paid": any(reminders.mapped("is_recovered")),
+                    "paid_at": paid_at,
+                    "amount_recovered": recovered,
+                }
+            )
+        sheet_days = []
+        for day, lines in sorted(days.items()):
+            lines.sort(
+                key=lambda line: (line["customer"].name or "", line["customer_key"])
+            )
+            sheet_days.append(
+                {"date": day, "lines": lines, "totals": self._sheet_totals(lines)}
+            )
+        all_lines = [line for day in sheet_days for line in day["lines"]]
+        return {"days": sheet_days, "totals": self._sheet_totals(all_lines)}
 
-class ReportPaymentReminderReasonsSheet(models.AbstractModel):
-    _name = "report.payment_reminder.report_reasons_sheet"
-    _inherit = "report.payment_reminder.report_detail_sheet"
-    _description = "Payment reminder reasons sheet"
+    @api.model
+    def _sheet_prefetch(self, groups):
+        """Read the lines' reminders, customers and orders at once.
 
-    _sheet_lines_method = "_get_reasons_sheet_lines"
+        Each group's reminders come as their own recordset: read line by line,
+        a day of thousands of customers costs queries by the thousand.
+        """
+        reminders = self.env["payment.reminder"].browse(
+            [reminder_id for group in groups for reminder_id in group[-1].ids]
+        )
+        reminders.fetch(
+            [
+                "done_at",
+                "scheduled_at",
+                "partner_id",
+                "user_id",
+                "result",
+                "is_recovered",
+                "order_id",
+                "order_ids",
+            ]
+        )
+        reminders.partner_id.fetch(["name"])
+        (reminders.order_ids | reminders.order_id).sudo().fetch(["date_order"])
+
+    @api.model
+    def _sheet_totals(self, lines):
+        """Unpaid, recovered and success rate (sum over sum) per currency."""
+        totals = {}
+        for line in lines:
+            total = totals.setdefault(
+                line["currency"],
+                {
+                    "currency": line["currency"],
+                    "amount_unpaid": 0.0,
+                    "amount_recovered": 0.0,
+                },
+            )
+            total["amount_unpaid"] += line["amount_unpaid"]
+            total["amount_recovered"] += line["amount_recovered"]
+        for total in totals.values():
+            total["rate"] = (
+                100.0 * total["amount_recovered"] / total["amount_unpaid"]
+                if total["amount_unpaid"]
+                else 0.0
+            )
+        return sorted(totals.values(), key=lambda total: total["currency"].name)

@@ -4,15 +4,11 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from datetime import timedelta
-from unittest.mock import patch
 
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.fields import Command
 from odoo.tests import TransactionCase
-
-from odoo.addons.base.models.ir_mail_server import IrMailServer
-from odoo.addons.sms.tools.sms_api import SmsApi
 
 # The start of a cron worker of its own: another process, another database
 # connection. Odoo's test runner holds the registry lock while tests run, so
@@ -42,28 +38,6 @@ def run(job, now):
         else:
             env["payment.reminder"]._cron_send_due()
 """
-
-
-@contextmanager
-def gateways_stopped():
-    """Mail and SMS stop at Odoo's gateways, in this process or in a worker."""
-
-    def send_email(server, message, *args, **kwargs):
-        return message["Message-Id"]
-
-    def contact_iap(sms_api, endpoint, params, timeout=15):
-        return [
-            {"uuid": number["uuid"], "state": "success", "credit": 1}
-            for message in params.get("messages", [])
-            for number in message["numbers"]
-        ]
-
-    with (
-        patch.object(IrMailServer, "connect", lambda *args, **kwargs: None),
-        patch.object(IrMailServer, "send_email", send_email),
-        patch.object(SmsApi, "_contact_iap", contact_iap),
-    ):
-        yield
 
 
 class CommittedOrdersCase(TransactionCase):

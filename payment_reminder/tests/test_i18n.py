@@ -83,8 +83,8 @@ class TestI18n(PaymentReminderSendCommon):
 
     def test_phone_script_in_the_agents_language(self):
         reminder = self.due_reminder(self.order, "phone")
-        with freeze_time(NOW):
-            script = str(reminder._reminder_render_phone_script(self.agent, NOW))
+        with freeze_time(NOW), reminder._reminder_batch(NOW) as batch:
+            script = str(reminder._reminder_render_phone_script(self.agent, NOW, batch))
         for text in (
             "致电 Wang Fang",
             "下单时段：",

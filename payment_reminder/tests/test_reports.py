@@ -98,8 +98,13 @@ class ReminderDayCommon(PaymentReminderResultsCommon):
         cls.usd = cls.company.currency_id
         cls.eur = cls.currency_euro
 
+    def sheet(self, kind, user=None):
+        """The report model of the ``kind`` sheet, as ``user`` if given."""
+        report = self.env[f"report.payment_reminder.report_{kind}_sheet"]
+        return report.with_user(user) if user else report
+
     def day_domain(self, day=DAY, day_to=None):
-        return self.Reminder._get_sheet_domain(day, day_to or day)
+        return self.sheet("detail")._get_sheet_domain(day, day_to or day)
 
     def amounts(self, totals):
         return {
@@ -136,7 +141,7 @@ class TestSheets(ReminderDayCommon):
         )
 
     def test_detail_sheet_lines(self):
-        sheet = self.Reminder._get_detail_sheet_lines(self.day_domain())
+        sheet = self.sheet("detail")._get_sheet_lines(self.day_domain())
         self.assertEqual([day["date"] for day in sheet["days"]], [DAY])
         lines = {line["customer"].name: line for line in sheet["days"][0]["lines"]}
         self.assertEqual(list(lines), ["Chen", "Deng", "Feng", "Gao", "Han"])
@@ -168,7 +173,7 @@ class TestSheets(ReminderDayCommon):
         self.assertEqual(self.amounts(sheet["totals"]), expected)
 
     def test_summary_sheet_lines(self):
-        sheet = self.Reminder._get_summary_sheet_lines(self.day_domain())
+        sheet = self.sheet("summary")._get_sheet_lines(self.day_domain())
         rows = {
             row["user"].name: (
                 row["customers"],
@@ -208,7 +213,7 @@ class TestSheets(ReminderDayCommon):
         self.assertAlmostEqual(lift["points"], 10.0)
 
     def test_success_rate_is_sum_over_sum_not_average_of_ratios(self):
-        sheet = self.Reminder._get_summary_sheet_lines(self.day_domain())
+        sheet = self.sheet("summary")._get_sheet_lines(self.day_domain())
         usd = self.amounts(sheet["totals"]["amounts"])[self.usd.name]
         # Customers' own rates: 100 %, 33.3 %, 0 %: their average would be 44.4 %.
         self.assertEqual(usd[2], round(100.0 * 400 / 1100, 2))
@@ -218,29 +223,29 @@ class TestSheets(ReminderDayCommon):
         self._reminder(
             chen.order_ids, REMINDED + timedelta(hours=1), self.agent_zhou, step="final"
         )
-        sheet = self.Reminder._get_summary_sheet_lines(self.day_domain())
+        sheet = self.sheet("summary")._get_sheet_lines(self.day_domain())
         self.assertEqual(sheet["totals"]["customers"], 5)
         usd = self.amounts(sheet["totals"]["amounts"])[self.usd.name]
         self.assertEqual(usd[:2], (1100.0, 400.0))
-        detail = self.Reminder._get_detail_sheet_lines(self.day_domain())
+        detail = self.sheet("detail")._get_sheet_lines(self.day_domain())
         self.assertEqual(len(detail["days"][0]["lines"]), 5)
 
     def test_period_and_agent_filters(self):
         two_days = self.day_domain(DAY, DAY + timedelta(days=1))
-        sheet = self.Reminder._get_summary_sheet_lines(two_days)
+        sheet = self.sheet("summary")._get_sheet_lines(two_days)
         self.assertEqual(
             [row["date"] for row in sheet["rows"]], [DAY, DAY, DAY + timedelta(days=1)]
         )
         self.assertEqual(sheet["totals"]["customers"], 6)
-        zhou_only = self.Reminder._get_sheet_domain(DAY, DAY, self.agent_zhou)
-        sheet = self.Reminder._get_summary_sheet_lines(zhou_only)
+        zhou_only = self.sheet("detail")._get_sheet_domain(DAY, DAY, self.agent_zhou)
+        sheet = self.sheet("summary")._get_sheet_lines(zhou_only)
         self.assertEqual([row["user"] for row in sheet["rows"]], [self.agent_zhou])
         self.assertEqual(sheet["lift"]["control"]["customers"], 1)
 
     def test_no_lift_without_control_group(self):
         self.control.unlink()
         self.assertFalse(
-            self.Reminder._get_summary_sheet_lines(self.day_domain())["lift"]
+            self.sheet("summary")._get_sheet_lines(self.day_domain())["lift"]
         )
 
     # === ACCESS === #
@@ -249,18 +254,23 @@ class TestSheets(ReminderDayCommon):
         # Nothing read beforehand: the agent has no access to Sales, yet the
         # sheet shows the order dates of their reminders.
         self.env.invalidate_all()
-        Reminder = self.Reminder.with_user(self.agent_zhou)
-        sheet = Reminder._get_summary_sheet_lines(self.day_domain())
+        sheet = self.sheet("summary", user=self.agent_zhou)._get_sheet_lines(
+            self.day_domain()
+        )
         self.assertEqual([row["user"] for row in sheet["rows"]], [self.agent_zhou])
         self.assertEqual(sheet["totals"]["customers"], 2)
-        detail = Reminder._get_detail_sheet_lines(self.day_domain())
+        detail = self.sheet("detail", user=self.agent_zhou)._get_sheet_lines(
+            self.day_domain()
+        )
         lines = detail["days"][0]["lines"]
         self.assertEqual([line["customer"].name for line in lines], ["Chen", "Deng"])
         self.assertTrue(all(line["order_date"] for line in lines))
 
     def test_manager_sees_everyone(self):
-        sheet = self.Reminder.with_user(self.manager)._get_summary_sheet_lines(
-            self.day_domain()
+        sheet = (
+            self.sheet("summary")
+            .with_user(self.manager)
+            ._get_sheet_lines(self.day_domain())
         )
         self.assertEqual(
             {row["user"] for row in sheet["rows"]}, {self.agent_zhou, self.agent_qian}
@@ -431,7 +441,7 @@ class TestReasonsSheet(ReasonsDayCommon):
         return {amount["currency"].name: amount["amount_unpaid"] for amount in amounts}
 
     def test_reasons_of_the_day(self):
-        sheet = self.Reminder._get_reasons_sheet_lines(self.day_domain())
+        sheet = self.sheet("reasons")._get_sheet_lines(self.day_domain())
         self.assertEqual([day["date"] for day in sheet["days"]], [DAY])
         day = sheet["days"][0]
         self.assertEqual(
@@ -450,7 +460,7 @@ class TestReasonsSheet(ReasonsDayCommon):
 
     def test_totals_per_reason_over_the_period(self):
         two_days = self.day_domain(DAY, DAY + timedelta(days=1))
-        sheet = self.Reminder._get_reasons_sheet_lines(two_days)
+        sheet = self.sheet("reasons")._get_sheet_lines(two_days)
         self.assertEqual(
             [(day["date"], day["customers"]) for day in sheet["days"]],
             [(DAY, 5), (DAY + timedelta(days=1), 1)],
@@ -470,7 +480,7 @@ class TestReasonsSheet(ReasonsDayCommon):
 
     def test_no_reason_no_line(self):
         self.reminders.reason_id = False
-        sheet = self.Reminder._get_reasons_sheet_lines(self.day_domain())
+        sheet = self.sheet("reasons")._get_sheet_lines(self.day_domain())
         self.assertEqual(
             [row["reason"] for row in sheet["days"][0]["rows"]], [self.reason_price]
         )
@@ -479,8 +489,10 @@ class TestReasonsSheet(ReasonsDayCommon):
         )
 
     def test_agent_sees_only_their_own_reasons(self):
-        sheet = self.Reminder.with_user(self.agent_zhou)._get_reasons_sheet_lines(
-            self.day_domain()
+        sheet = (
+            self.sheet("reasons")
+            .with_user(self.agent_zhou)
+            ._get_sheet_lines(self.day_domain())
         )
         self.assertEqual(
             self.rows(sheet["reasons"]),

@@ -26,8 +26,8 @@ class TestScripts(PaymentReminderSendCommon):
 
     def chosen(self, **values):
         self.reminder.write(values)
-        with freeze_time(NOW):
-            return self.reminder._reminder_choose_script()
+        with freeze_time(NOW), self.reminder._reminder_batch(NOW) as batch:
+            return self.reminder._reminder_choose_script(batch)
 
     # === WHAT THE MESSAGES SAY === #
 

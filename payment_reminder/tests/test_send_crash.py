@@ -8,7 +8,8 @@ from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools import html2plaintext
 
-from .common_workers import CommittedOrdersCase, gateways_stopped
+from .common_workers import CommittedOrdersCase
+from .gateways import gateways_stopped
 
 PLACED = datetime(2026, 11, 11, 2, 0)  # 10:00 in Shanghai
 NOW = PLACED + timedelta(minutes=30)
@@ -18,8 +19,8 @@ CHANNELS = ["phone", "email", "phone", "sms", "email"]
 # commit, no rollback, the server drops the connection's transaction) once it
 # has sent the ``die``-th reminder, or made the queue's reminders.
 WORKER = """
-from odoo.addons.payment_reminder.models import payment_reminder
-from odoo.addons.payment_reminder.tests.common_workers import gateways_stopped
+from odoo.addons.payment_reminder.models import payment_reminder_sending
+from odoo.addons.payment_reminder.tests.gateways import gateways_stopped
 
 job, now, die = args
 Reminder = registry["payment.reminder"]
@@ -35,7 +36,7 @@ def dying(records, *args, **kwargs):
     return result
 
 setattr(Reminder, method, dying)
-payment_reminder.SEND_BATCH_SIZE = 2
+payment_reminder_sending.SEND_BATCH_SIZE = 2
 with gateways_stopped():
     run(job, datetime.fromisoformat(now))
 """

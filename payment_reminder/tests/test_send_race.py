@@ -13,7 +13,7 @@ from .common import PaymentReminderSendCommon, shop_time
 PLACED = shop_time(2026, 11, 11, 9, 30)
 MORNING = shop_time(2026, 11, 11, 10, 0)
 # Levels as numbers: Odoo names its level 25 "INFO".
-LOGGER = "odoo.addons.payment_reminder.models.payment_reminder"
+LOGGER = "odoo.addons.payment_reminder.models.payment_reminder_results"
 
 
 @tagged("post_install", "-at_install")

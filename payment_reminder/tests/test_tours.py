@@ -76,7 +76,7 @@ class TestTours(PaymentReminderSendCommon, HttpCase):
         reminder = self.due_reminder(
             order, "phone", now - timedelta(minutes=5), user_id=self.tour_agent.id
         )
-        reminder._send(now)
+        reminder._reminder_send(now)
         call = order._payment_reminder_call_activities()
         self.assertEqual(len(call), 1)
         # Due whatever the time of day: My Calls shows today's and overdue calls.

@@ -4,7 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
-from ..models.payment_reminder import OUTCOMES
+from ..const import OUTCOMES
+from ..utils import shop_day
 
 # Outcomes after which the customer gets the payment link (or the help script).
 FOLLOWUP_OUTCOMES = ("will_pay", "call_back", "wrong_person_message_left", "new_number")
@@ -136,7 +137,8 @@ class PaymentReminderCallResult(models.TransientModel):
         reminder.write({"outcome": self.outcome, "reason_id": self.reason_id.id})
         result = self._result_text(detail)
         self._close_call_activities(reminder, result)
-        reminder._reminder_log_attempt(now, result)
+        with reminder._reminder_batch(now) as batch:
+            reminder._reminder_log_attempt(now, result, batch)
         if self.send_followup and self.outcome in FOLLOWUP_OUTCOMES:
             self._send_message(reminder, now, self._followup_script())
         return {"type": "ir.actions.act_window_close"}
@@ -275,12 +277,10 @@ class PaymentReminderCallResult(models.TransientModel):
         self.ensure_one()
         if not self.order_id:
             return False
-        queue = self.env["payment.reminder.queue"]
-        candidate = self.env["payment.reminder"]._reminder_candidate_for(
-            self.order_id._origin
-        )
+        Reminder = self.env["payment.reminder"]
+        contact = self.order_id._origin.partner_id
         for channel, _label in FOLLOWUP_CHANNELS:
-            if queue._reminder_channel_usable(candidate, channel):
+            if Reminder._reminder_can_reach(contact, channel):
                 return channel
         return False
 
@@ -317,7 +317,7 @@ class PaymentReminderCallResult(models.TransientModel):
         self.ensure_one()
         reminder = self.reminder_id
         if not reminder:
-            reminder = self.env["payment.reminder"]._create_manual(
+            reminder = self.env["payment.reminder"]._reminder_create_manual(
                 self.order_id, "phone", self.env.user, now, state="done", done_at=now
             )
             reminder.attempt = reminder._reminder_attempt_number()
@@ -339,7 +339,7 @@ class PaymentReminderCallResult(models.TransientModel):
         :return: what the chatter line says about it
         """
         company = reminder.company_id
-        call = self.env["payment.reminder"]._create_manual(
+        call = self.env["payment.reminder"]._reminder_create_manual(
             self.unpaid_order_ids or self.order_id,
             "phone",
             reminder.user_id,
@@ -347,10 +347,11 @@ class PaymentReminderCallResult(models.TransientModel):
             state="done",
             done_at=now,
             scheduled_at=start,
-            queue_date=self.env["payment.reminder"]._local_date(company, start),
+            queue_date=shop_day(company, start),
             attempt=reminder.attempt + 1,
         )
-        return call._reminder_plan_call(start, end, now)
+        with call._reminder_batch(now) as batch:
+            return call._reminder_plan_call(start, end, now, batch)
 
     def _send_message(self, reminder, now, script=None):
         """Send a message through the sending section, else ask the agent to.
@@ -359,14 +360,14 @@ class PaymentReminderCallResult(models.TransientModel):
         """
         channel = self.followup_channel or self._usable_channel()
         if channel:
-            message = self.env["payment.reminder"]._create_manual(
+            message = self.env["payment.reminder"]._reminder_create_manual(
                 self.unpaid_order_ids or self.order_id,
                 channel,
                 reminder.user_id,
                 now,
                 script_id=script.id if script else False,
             )
-            message._send(now)
+            message._reminder_send(now)
             if message.state == "done":
                 return self.env._(
                     "%(channel)s sent", channel=message._reminder_channel_label(channel)

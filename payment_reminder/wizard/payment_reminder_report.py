@@ -5,6 +5,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..utils import shop_day
+
 
 class PaymentReminderReport(models.TransientModel):
     _name = "payment.reminder.report"
@@ -43,9 +45,7 @@ class PaymentReminderReport(models.TransientModel):
     @api.model
     def _default_day(self):
         """Today in the shop's time zone."""
-        return self.env["payment.reminder"]._local_date(
-            self.env.company, fields.Datetime.now()
-        )
+        return shop_day(self.env.company, fields.Datetime.now())
 
     # === CONSTRAINT METHODS === #
 

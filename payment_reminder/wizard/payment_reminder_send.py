@@ -4,15 +4,19 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
-from ..models.payment_reminder_channel_rule import CHANNELS
-
 
 class PaymentReminderSend(models.TransientModel):
     _name = "payment.reminder.send"
     _description = "Remind now"
 
     order_ids = fields.Many2many("sale.order", string="Orders", required=True)
-    channel = fields.Selection(CHANNELS, required=True, default="portal")
+    channel = fields.Selection(
+        selection=lambda self: self.env["payment.reminder"]
+        ._fields["channel"]
+        .selection,
+        required=True,
+        default="portal",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Agent",
@@ -74,17 +78,18 @@ class PaymentReminderSend(models.TransientModel):
         Reminder = self.env["payment.reminder"]
         for wizard in self:
             order = wizard.preview_order_id._origin
-            wizard.script_id = (
-                Reminder.new(
-                    {
-                        "order_id": order.id,
-                        "company_id": order.company_id.id,
-                        "step": "manual",
-                    }
-                )._reminder_choose_script()
-                if order
-                else False
+            if not order:
+                wizard.script_id = False
+                continue
+            reminder = Reminder.new(
+                {
+                    "order_id": order.id,
+                    "company_id": order.company_id.id,
+                    "step": "manual",
+                }
             )
+            with reminder._reminder_batch(fields.Datetime.now()) as batch:
+                wizard.script_id = reminder._reminder_choose_script(batch)
 
     @api.depends("script_id")
     def _compute_templates(self):
@@ -149,10 +154,10 @@ class PaymentReminderSend(models.TransientModel):
             values["mail_template_id"] = self.mail_template_id.id
         elif self.channel == "sms":
             values["sms_template_id"] = self.sms_template_id.id
-        reminders = self.env["payment.reminder"]._create_manual(
+        reminders = self.env["payment.reminder"]._reminder_create_manual(
             orders, self.channel, self.user_id, now, **values
         )
-        reminders._send(now)
+        reminders._reminder_send(now)
         return self._notify(reminders, skipped)
 
     # === BUSINESS METHODS === #
@@ -170,7 +175,7 @@ class PaymentReminderSend(models.TransientModel):
         skipped = {}
         orders = self.order_ids._origin
         for order in orders:
-            check = Reminder.new({"order_id": order.id})._reminder_check_before_send()
+            check = Reminder.new({"order_id": order.id})._prepare_skip_values()
             if check:
                 skipped[order] = (
                     reasons.get(check.get("skip_reason")) or states[check["state"]]

@@ -1,0 +1,97 @@
+# Copyright 2026 payment_reminder authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Selection lists and tuning constants of payment_reminder, in one place."""
+
+from datetime import timedelta
+
+# === SELECTIONS === #
+
+CHANNELS = [
+    ("portal", "Portal message"),
+    ("email", "Email"),
+    ("sms", "SMS"),
+    ("phone", "Phone call"),
+]
+STEPS = [
+    ("first", "First reminder"),
+    ("final", "Before close"),
+    ("manual", "Manual"),
+]
+SEGMENTS = [
+    ("new", "First-time buyer"),
+    ("returning", "Returning customer"),
+]
+STATES = [
+    ("planned", "Planned"),
+    ("done", "Done"),
+    ("skipped", "Skipped"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
+SKIP_REASONS = [
+    ("paid", "Paid meanwhile"),
+    ("payment_in_progress", "Payment under way"),
+    ("paid_same_day", "Paid another order the same day"),
+    ("opt_out", "Asked not to be contacted"),
+    ("archived", "Customer archived"),
+    ("max_reached", "Maximum reminders reached"),
+    ("too_soon", "Contacted too recently"),
+    ("no_slot", "No time left before the deadline"),
+    ("no_channel", "No usable channel"),
+    ("control", "Control group: held out on purpose"),
+]
+RESULTS = [
+    ("pending", "Pending"),
+    ("paid", "Paid"),
+    ("closed_auto", "Closed automatically"),
+    ("closed_manual", "Closed by us or the customer"),
+]
+# What a call gave: logged by the agent with payment.reminder.call.result.
+OUTCOMES = [
+    ("will_pay", "Will pay"),
+    ("call_back", "Call back later"),
+    ("declined", "Declined"),
+    ("wrong_person_message_left", "Someone else answered, message left"),
+    ("new_number", "New number"),
+    ("no_answer", "No answer"),
+    ("hung_up_angry", "Hung up angry"),
+    ("payment_problem", "Payment problem"),
+]
+# Where an order stands for reminding (sale.order.reminder_state).
+ORDER_REMINDER_STATES = [
+    ("none", "Not in the queue"),
+    ("pending", "Awaiting reminder"),
+    ("reminded", "Reminded"),
+    ("promised", "Payment promised"),
+    ("excluded", "Excluded"),
+    ("paid", "Paid"),
+    ("closed", "Closed unpaid"),
+]
+WINDOW_TYPES = [
+    ("order", "Reminder window (by the hour the order was placed)"),
+    ("cutoff", "Dispatch cut-off"),
+    ("call", "Call window"),
+]
+
+# Which reminders the sheets count: customers reminded, and the control group.
+REMINDED_DOMAIN = [("state", "=", "done")]
+CONTROL_DOMAIN = [("state", "=", "skipped"), ("skip_reason", "=", "control")]
+
+# === TUNING === #
+
+# Queue: how far ahead the final "before close" reminders are planned, and how
+# many days ahead a reminder may roll when its window is full.
+FINAL_HORIZON = timedelta(hours=2)
+ROLL_DAYS = 4
+# Sending: reminders claimed per batch, and how often a failure is tried again.
+SEND_BATCH_SIZE = 200
+MAX_RETRIES = 3
+RETRY_DELAY = timedelta(minutes=30)
+# A reminder that went out after its customer started paying lost a race with
+# the payment when it went out this long at most after the payment came in
+# (longer after, the payment only covered part of the order); payments of the
+# last hour are looked at again by the sending cron.
+PAYMENT_RACE_WINDOW = timedelta(minutes=10)
+PAYMENT_RACE_LOOKBACK = timedelta(hours=1)
+# Closing: orders cancelled per committed batch.
+CLOSE_BATCH_SIZE = 500

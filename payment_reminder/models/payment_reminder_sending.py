@@ -1,0 +1,377 @@
+# Copyright 2026 payment_reminder authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Sending: the cron claims the due reminders batch by batch, checks each one
+is still needed, picks its moment and script, and hands it to its channel."""
+
+import logging
+from contextlib import contextmanager
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..const import MAX_RETRIES, RETRY_DELAY, SEND_BATCH_SIZE
+from ..utils import commit_unless_testing, float_to_time, hour_of, to_local, to_utc
+
+_logger = logging.getLogger(__name__)
+
+
+class ReminderSendBatch:
+    """What the reminders of one sending batch share, read once for the batch,
+    and what they leave to do together at the end of it.
+
+    Every reminder sent asks the same questions: how often was the customer
+    contacted, is it a returning customer, which scripts and call windows has
+    the company. Asked reminder by reminder they cost a dozen queries each;
+    the batch answers them with a few grouped reads, then from memory. The
+    calls it plans and the chatter lines it writes are created together once
+    every reminder of the batch went through its checks.
+    """
+
+    def __init__(self, reminders):
+        self.reminders = reminders
+        self.segments = reminders.order_id._payment_reminder_segments()
+        # Read on first use only: a batch may plan no call.
+        self._history = None
+        self._scripts = {}
+        self._windows = {}
+        self._refs = {}
+        self._memo = {}
+        # (reminder, mail.activity values) of the calls planned
+        self.calls = []
+        # (reminder, order, body) of the chatter lines to write
+        self.notes = []
+
+    def memo(self, key, compute):
+        """``compute()``, computed once a batch for ``key``: what is the same
+        for the batch's reminders of a company (its next call slot, ...)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def ref(self, xmlid):
+        """``env.ref(xmlid, raise_if_not_found=False)``, checked once a batch."""
+        if xmlid not in self._refs:
+            self._refs[xmlid] = self.reminders.env.ref(xmlid, raise_if_not_found=False)
+        return self._refs[xmlid]
+
+    def history(self, reminder):
+        """The other reminders of ``reminder``'s customer, any state, oldest
+        first: their states are read when asked, as the batch goes."""
+        if self._history is None:
+            reminders = self.reminders
+            customers = reminders.search(
+                [
+                    ("company_id", "in", reminders.company_id.ids),
+                    ("customer_key", "in", list(set(reminders.mapped("customer_key")))),
+                ],
+                order="scheduled_at, id",
+            )
+            self._history = customers.grouped(
+                lambda other: (other.company_id.id, other.customer_key)
+            )
+        key = (reminder.company_id.id, reminder.customer_key)
+        return self._history.get(key, reminder.browse()) - reminder
+
+    def attempt_number(self, reminder):
+        """As ``_reminder_attempt_number``: the batch's reminders already done
+        count as they are sent."""
+        done = self.history(reminder).filtered(lambda other: other.state == "done")
+        return len(done) + 1
+
+    def scripts(self, situation, company):
+        key = (situation, company.id)
+        if key not in self._scripts:
+            self._scripts[key] = self.reminders.env[
+                "payment.reminder.script"
+            ]._find_candidates(situation, company)
+        return self._scripts[key]
+
+    def call_windows(self, company):
+        if company.id not in self._windows:
+            self._windows[company.id] = self.reminders.env[
+                "payment.reminder.window"
+            ]._get_windows(company, "call")
+        return self._windows[company.id]
+
+    def forget(self, reminder):
+        """Drop what ``reminder`` left to do: its sending was rolled back."""
+        self.calls = [call for call in self.calls if call[0] != reminder]
+        self.notes = [note for note in self.notes if note[0] != reminder]
+
+    def flush(self, now):
+        """Create the calls and write the chatter lines the batch planned.
+
+        Every send goes through a batch that is flushed: a call or a chatter
+        line left in an unflushed batch would be lost.
+        """
+        Reminder = self.reminders.browse()
+        for reminder in Reminder._reminder_create_calls(self.calls, now):
+            self.forget(reminder)
+        Reminder._reminder_log_notes(self.notes)
+        self.calls, self.notes = [], []
+
+
+class PaymentReminderSendingMixin(models.AbstractModel):
+    _name = "payment.reminder.sending.mixin"
+    _description = "Payment reminder: sending"
+
+    @api.model
+    def _cron_send_due(self):
+        """Send the reminders that are due, batch by batch, each claimed once."""
+        now = fields.Datetime.now()
+        self._reminder_flag_recent_payments(now)
+        cron = self.env["ir.cron"]
+        done, seen = 0, []
+        while reminders := self._reminder_claim_due(now, seen):
+            reminders._reminder_send(now)
+            done += len(reminders)
+            seen += reminders.ids
+            cron._notify_progress(
+                done=done, remaining=self._reminder_count_due(now, seen)
+            )
+            commit_unless_testing(self.env)
+
+    @api.model
+    def _reminder_due_sql(self, now, seen):
+        """Planned reminders due by ``now``, and failed ones still to retry."""
+        self.flush_model(["company_id", "scheduled_at", "state", "retry_count"])
+        self.env["res.company"].flush_model(["payment_reminder_enabled"])
+        return SQL(
+            """
+              FROM payment_reminder reminder
+              JOIN res_company company ON company.id = reminder.company_id
+             WHERE company.payment_reminder_enabled
+               AND reminder.scheduled_at <= %(now)s
+               AND (reminder.state = 'planned'
+                    OR (reminder.state = 'failed'
+                        AND reminder.retry_count <= %(max_retries)s))
+               AND reminder.id != ALL(%(seen)s)
+            """,
+            now=now,
+            max_retries=MAX_RETRIES,
+            seen=seen,
+        )
+
+    @api.model
+    def _reminder_claim_due(self, now, seen):
+        """Lock a batch of due reminders; rows another worker holds are skipped,
+        so two workers never send the same reminder."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT reminder.id %s "
+                "ORDER BY reminder.scheduled_at, reminder.id LIMIT %s "
+                "FOR UPDATE OF reminder SKIP LOCKED",
+                self._reminder_due_sql(now, seen),
+                SEND_BATCH_SIZE,
+            )
+        )
+        return self.browse([row[0] for row in rows])
+
+    @api.model
+    def _reminder_count_due(self, now, seen):
+        rows = self.env.execute_query(
+            SQL("SELECT COUNT(*) %s", self._reminder_due_sql(now, seen))
+        )
+        return rows[0][0]
+
+    @contextmanager
+    def _reminder_batch(self, now):
+        """A ``ReminderSendBatch`` of these reminders, flushed on leaving: the
+        one way to send, plan a call or log an attempt.
+
+        :param now: when the batch's calls and chatter lines are dated
+        """
+        batch = ReminderSendBatch(self)
+        yield batch
+        batch.flush(now)
+
+    def _reminder_send(self, now=None):
+        """Send these reminders one by one: a failure stops no other."""
+        now = now or fields.Datetime.now()
+        with self._reminder_batch(now) as batch:
+            self._reminder_send_batch(now, batch)
+
+    def _reminder_send_batch(self, now, batch):
+        """Send these reminders, which ``batch`` holds, one by one."""
+        # The orders' reminder state follows their reminders' states: computed
+        # once for the batch rather than flushed after each reminder.
+        orders = self.order_ids | self.order_id
+        order_state = orders._fields["reminder_state"]
+        with self.env.protecting([order_state], orders):
+            for index, reminder in enumerate(self):
+                self[index:]._reminder_prefetch_for_send()
+                # The savepoint flushes and runs the precommit hooks (tracking)
+                # on entering and leaving: a failure rolls back this reminder.
+                try:
+                    with self.env.cr.savepoint():
+                        reminder._reminder_send_one(now, batch)
+                except Exception as error:  # pylint: disable=broad-except
+                    _logger.info("Payment reminder %s failed: %s", reminder.id, error)
+                    batch.forget(reminder)
+                    reminder._reminder_fail(error, now)
+        self.env.add_to_compute(order_state, orders)
+
+    def _reminder_prefetch_for_send(self):
+        """Read at once what sending and flushing each reminder reads on its
+        orders: their reminder state is recomputed after each reminder.
+
+        Read again when the cache lost it: an email sent at once (in tests)
+        deletes itself, which empties the cache.
+        """
+        order = self[:1].order_id
+        if order and self.env.cache.contains(order, order._fields["reminder_ids"]):
+            return
+        orders = self.order_ids | self.order_id
+        orders.fetch(
+            [
+                "state",
+                "partner_id",
+                "awaiting_payment",
+                "reminder_promised_at",
+                "reminder_closed_kind",
+                "reminder_ids",
+            ]
+        )
+
+    def _reminder_send_one(self, now, batch):
+        """Check, time, choose the script, send, and note it on the order.
+
+        :param batch: the ``ReminderSendBatch`` of the reminders sent with this one
+        """
+        self.ensure_one()
+        skip_values = self._prepare_skip_values()
+        if skip_values:
+            self.write(skip_values)
+            return
+        channel, detour = self._reminder_reachable_channel()
+        if channel != "phone":
+            allowed = self._reminder_next_allowed_moment(now)
+            if allowed > now:
+                self.scheduled_at = allowed
+                return
+        self.write(
+            {
+                "channel": channel,
+                "attempt": batch.attempt_number(self),
+                "script_id": self._reminder_choose_script(batch).id,
+            }
+        )
+        result = self._reminder_send_by(channel, now, batch)
+        # When it really went out, for a payment racing the batch.
+        done_at = max(now, fields.Datetime.now())
+        self.write({"state": "done", "done_at": done_at, "error_message": False})
+        if detour:
+            result = self.env._("%(result)s (%(detour)s)", result=result, detour=detour)
+        self._reminder_log_attempt(now, result, batch)
+
+    def _prepare_skip_values(self):
+        """The check before sending: what to write instead of sending when the
+        order no longer needs it (empty: send)."""
+        self.ensure_one()
+        order = self.order_id
+        if order.state == "cancel":
+            return {"state": "cancelled"}
+        if not order.awaiting_payment:
+            return {"state": "skipped", "skip_reason": "paid"}
+        if order._payment_reminder_has_payment_in_progress():
+            return {"state": "skipped", "skip_reason": "payment_in_progress"}
+        if order.partner_id.commercial_partner_id.payment_reminder_opt_out:
+            return {"state": "skipped", "skip_reason": "opt_out"}
+        return {}
+
+    def _reminder_fail(self, error, now):
+        """Mark the reminder failed; it is tried again later a few times."""
+        self.ensure_one()
+        retry_count = self.retry_count + 1
+        values = {
+            "state": "failed",
+            "error_message": str(error) or type(error).__name__,
+            "retry_count": retry_count,
+        }
+        if retry_count <= MAX_RETRIES:
+            values["scheduled_at"] = now + RETRY_DELAY
+        self.write(values)
+
+    def _reminder_next_allowed_moment(self, now):
+        """``now``, or the end of the customer's quiet hours when ``now`` is in them."""
+        self.ensure_one()
+        company = self.company_id
+        start = company.payment_reminder_quiet_start
+        end = company.payment_reminder_quiet_end
+        if start == end:
+            return now
+        tz = self.order_id._payment_reminder_tz()
+        local = to_local(now, tz)
+        hour = hour_of(local)
+        day = local.date()
+        if start < end:
+            quiet = start <= hour < end
+        else:
+            quiet = hour >= start or hour < end
+            if hour >= start:
+                day += timedelta(days=1)
+        if not quiet:
+            return now
+        return to_utc(day, float_to_time(end), tz)
+
+    def _reminder_attempt_number(self):
+        """The how-manyeth contact with this customer this reminder is."""
+        self.ensure_one()
+        return (
+            self.search_count(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("customer_key", "=", self.customer_key),
+                    ("state", "=", "done"),
+                    ("id", "!=", self.id),
+                ]
+            )
+            + 1
+        )
+
+    # --- which script --- #
+
+    def _reminder_choose_script(self, batch):
+        """The script of the first situation that has one for this order; the
+        script an agent chose for a manual reminder wins."""
+        self.ensure_one()
+        if self.step == "manual" and self.script_id:
+            return self.script_id
+        order = self.order_id
+        segment = batch.segments[order.id]
+        scripts = self.env["payment.reminder.script"]
+        for situation in self._reminder_situations(segment, batch):
+            script = batch.scripts(situation, order.company_id)._best_for(
+                segment, order
+            )
+            if script:
+                return script
+        return scripts
+
+    def _reminder_situations(self, segment, batch):
+        """The situations the reminder speaks to, the most fitting first.
+
+        The last reminder says when the order closes; a customer whose payment
+        failed needs help before anything else; returning customers get the
+        warmer words; in cut-off mode, same-day dispatch is the argument; then
+        an adjusted price, scarce stock, and the plain reminder last.
+        """
+        self.ensure_one()
+        order = self.order_id
+        situations = []
+        if self.step == "final":
+            situations.append("before_close")
+        if order._payment_reminder_had_payment_problem():
+            situations.append("payment_help")
+        if segment in ("returning", "vip"):
+            situations.append("returning")
+        if self.company_id.payment_reminder_cutoff_mode:
+            situations.append("before_dispatch")
+        if order._payment_reminder_was_adjusted():
+            situations.append("adjusted")
+        tag = batch.ref("payment_reminder.product_tag_limited_stock")
+        if order._payment_reminder_has_limited_stock(tag):
+            situations.append("low_stock")
+        situations.append("placed")
+        return situations
