@@ -1,6 +1,10 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+
+from ..utils import shop_day
 
 
 class MailActivity(models.Model):
@@ -14,6 +18,38 @@ class MailActivity(models.Model):
         readonly=True,
         help="The reminder this call was planned for: its result is logged there.",
     )
+    payment_reminder_due = fields.Boolean(
+        string="Due (shop day)",
+        compute="_compute_payment_reminder_due",
+        search="_search_payment_reminder_due",
+        help="Due today or overdue, today being the shop's day in its time zone.",
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("date_deadline", "payment_reminder_id.company_id")
+    def _compute_payment_reminder_due(self):
+        now = fields.Datetime.now()
+        for activity in self:
+            company = activity.payment_reminder_id.company_id or self.env.company
+            activity.payment_reminder_due = bool(
+                activity.date_deadline
+            ) and activity.date_deadline <= shop_day(company, now)
+
+    def _search_payment_reminder_due(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Operation not supported"))
+        now = fields.Datetime.now()
+        due = expression.OR(
+            [
+                [
+                    ("payment_reminder_id.company_id", "=", company.id),
+                    ("date_deadline", "<=", shop_day(company, now)),
+                ]
+                for company in self.env["res.company"].sudo().search([])
+            ]
+        )
+        return due if (operator == "=") == value else ["!", *due]
 
     # === ACTION METHODS === #
 

@@ -13,11 +13,15 @@ unpaid orders. Every field is declared here; the behaviour is in the mixins.
   reminder a payment is credited to, sent after payment, the daily e-mail.
 """
 
+from datetime import timedelta
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..const import CHANNELS, OUTCOMES, RESULTS, SKIP_REASONS, STATES, STEPS
-from ..utils import commit_unless_testing
+from ..utils import commit_unless_testing, shop_day
 from .payment_reminder_queue import ReminderCandidate
 
 
@@ -74,6 +78,20 @@ class PaymentReminder(models.Model):
         required=True,
         index=True,
         help="The shop day whose queue the reminder belongs to.",
+    )
+    # Searched by the filters named for a day: each company's day is read in
+    # its own time zone, not in the browser's.
+    is_shop_today = fields.Boolean(
+        string="In today's queue",
+        compute="_compute_queue_days_ago",
+        search="_search_is_shop_today",
+        help="Queued for today, in the shop's time zone.",
+    )
+    queue_days_ago = fields.Integer(
+        string="Days ago",
+        compute="_compute_queue_days_ago",
+        search="_search_queue_days_ago",
+        help="How many shop days ago the reminder was queued (0: today).",
     )
     state = fields.Selection(
         STATES, required=True, default="planned", index=True, tracking=True
@@ -205,6 +223,50 @@ class PaymentReminder(models.Model):
     )
 
     # === COMPUTE METHODS === #
+
+    @api.depends("queue_date", "company_id")
+    def _compute_queue_days_ago(self):
+        now = fields.Datetime.now()
+        for reminder in self:
+            today = shop_day(reminder.company_id, now)
+            days = (today - reminder.queue_date).days if reminder.queue_date else 0
+            reminder.queue_days_ago = days
+            reminder.is_shop_today = bool(reminder.queue_date) and days == 0
+
+    def _search_is_shop_today(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Operation not supported"))
+        today = self._search_queue_days_ago("=", 0)
+        return today if (operator == "=") == value else ["!", *today]
+
+    def _search_queue_days_ago(self, operator, value):
+        """``queue_days_ago <op> value`` as a domain on each company's own
+        shop day: ``queue_date <reversed op> (its today - value)``."""
+        reversed_operators = {
+            "=": "=",
+            "!=": "!=",
+            "<": ">",
+            "<=": ">=",
+            ">": "<",
+            ">=": "<=",
+        }
+        if operator not in reversed_operators or not isinstance(value, int):
+            raise UserError(self.env._("Operation not supported"))
+        now = fields.Datetime.now()
+        companies = self.env["res.company"].sudo().search([])
+        return expression.OR(
+            [
+                [
+                    ("company_id", "=", company.id),
+                    (
+                        "queue_date",
+                        reversed_operators[operator],
+                        shop_day(company, now) - timedelta(days=value),
+                    ),
+                ]
+                for company in companies
+            ]
+        )
 
     @api.depends("partner_id", "step", "queue_date")
     def _compute_display_name(self):

@@ -11,7 +11,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import format_date
 
 from ..const import PAYMENT_RACE_LOOKBACK, PAYMENT_RACE_WINDOW
-from ..utils import shop_day
+from ..utils import hour_of, shop_tz, to_local
 
 _logger = logging.getLogger(__name__)
 
@@ -180,17 +180,35 @@ class PaymentReminderResultsMixin(models.AbstractModel):
 
     @api.model
     def _cron_email_summary(self):
-        """Email each reminding company's summary sheet of the day to its managers."""
+        """Email each reminding company's summary sheet of its day to its
+        managers, in the company's own evening (the cron runs every hour)."""
         now = fields.Datetime.now()
         for company in self.env["res.company"].search(
             [("payment_reminder_enabled", "=", True)]
         ):
-            recipients = self._reminder_summary_recipients(company)
+            day = self._reminder_summary_day_due(company, now)
+            recipients = day and self._reminder_summary_recipients(company)
             if recipients:
-                day = shop_day(company, now)
                 self.with_company(company)._reminder_email_summary(
                     company, day, recipients
                 )
+            if day:
+                company.payment_reminder_summary_sent_on = day
+
+    @api.model
+    def _reminder_summary_day_due(self, company, now):
+        """The shop day whose summary ``company`` should get now, if any: the
+        day once its evening came (setting *Summary sent at*, shop time), or
+        the day before, should the cron have missed that evening after sending
+        earlier ones; each day once."""
+        local = to_local(now, shop_tz(company))
+        day = local.date()
+        sent_on = company.payment_reminder_summary_sent_on
+        if hour_of(local) < company.payment_reminder_summary_hour:
+            if not sent_on:
+                return False
+            day -= timedelta(days=1)
+        return day if not sent_on or sent_on < day else False
 
     @api.model
     def _reminder_summary_recipients(self, company):

@@ -189,6 +189,18 @@ class ResCompany(models.Model):
         help="This share of customers, drawn at random per customer and day, is "
         "queued but deliberately not reminded, to measure what reminding adds.",
     )
+    payment_reminder_summary_hour = fields.Float(
+        string="Summary sent at",
+        default=23.0,
+        help="When, in the shop's time zone, the day's summary sheet is emailed "
+        "(when its scheduled action is active).",
+    )
+    payment_reminder_summary_sent_on = fields.Date(
+        string="Summary last sent for",
+        readonly=True,
+        copy=False,
+        help="The last shop day whose summary sheet was emailed.",
+    )
     payment_reminder_summary_user_ids = fields.Many2many(
         "res.users",
         "payment_reminder_company_summary_user_rel",
@@ -209,9 +221,17 @@ class ResCompany(models.Model):
                     _("The control group is a percentage between 0 and 100.")
                 )
 
-    @api.constrains("payment_reminder_quiet_start", "payment_reminder_quiet_end")
+    @api.constrains(
+        "payment_reminder_quiet_start",
+        "payment_reminder_quiet_end",
+        "payment_reminder_summary_hour",
+    )
     def _check_payment_reminder_quiet_hours(self):
         for company in self:
+            if not 0 <= company.payment_reminder_summary_hour < 24:
+                raise ValidationError(
+                    _("The summary sheet is sent at an hour from 00:00 to 23:59.")
+                )
             hours = (
                 company.payment_reminder_quiet_start,
                 company.payment_reminder_quiet_end,

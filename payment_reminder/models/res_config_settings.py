@@ -63,6 +63,9 @@ class ResConfigSettings(models.TransientModel):
     payment_reminder_max_call_attempts = fields.Integer(
         related="company_id.payment_reminder_max_call_attempts", readonly=False
     )
+    payment_reminder_summary_hour = fields.Float(
+        related="company_id.payment_reminder_summary_hour", readonly=False
+    )
     payment_reminder_quiet_start = fields.Float(
         related="company_id.payment_reminder_quiet_start", readonly=False
     )

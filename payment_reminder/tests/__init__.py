@@ -18,3 +18,4 @@ from . import test_reports
 from . import test_i18n
 from . import test_agent
 from . import test_tours
+from . import test_shop_today
