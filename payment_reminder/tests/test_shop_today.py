@@ -70,6 +70,26 @@ class TestShopToday(PaymentReminderResultsCommon):
                 {self.today.id, self.yesterday.id, self.last_week.id},
             )
 
+    def test_todays_queue_menu_shows_the_work_from_today_on(self):
+        """Opened late in the shop's evening, when the day's windows are over,
+        *Today's Queue* shows the next morning's planned reminders, not an
+        empty list."""
+        tomorrow = self._reminder(
+            self.today.order_id,
+            shop_time(2026, 11, 11, 9, 0),
+            state="planned",
+            step="manual",
+        )
+        action = self.env.ref("payment_reminder.action_payment_reminder_today")
+        self.assertIn("search_default_upcoming", action.context)
+        with freeze_time(shop_time(2026, 11, 10, 23, 0)):
+            self.assertEqual(
+                self.search_ids(
+                    [("queue_days_ago", "<=", 0), ("state", "=", "planned")]
+                ),
+                {self.today.id, tomorrow.id},
+            )
+
     def test_each_company_reads_today_in_its_own_time_zone(self):
         """At 22:30 UTC on 9 Nov it is 10 Nov in Shanghai and still 9 Nov in
         Paris: each company's today is its own."""
