@@ -40,6 +40,7 @@ class MailActivity(models.Model):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Operation not supported"))
         now = fields.Datetime.now()
+        # A call planned by hand has no reminder: the current company's day.
         due = expression.OR(
             [
                 [
@@ -47,6 +48,12 @@ class MailActivity(models.Model):
                     ("date_deadline", "<=", shop_day(company, now)),
                 ]
                 for company in self.env["res.company"].sudo().search([])
+            ]
+            + [
+                [
+                    ("payment_reminder_id", "=", False),
+                    ("date_deadline", "<=", shop_day(self.env.company, now)),
+                ]
             ]
         )
         return due if (operator == "=") == value else ["!", *due]

@@ -480,22 +480,24 @@ class TestAgent(PaymentReminderSendCommon):
             node = arch.find(f".//filter[@name='{name}']")
             return safe_eval(node.get("domain"), context) or expression.TRUE_DOMAIN
 
-        # Filters of one group are OR-ed, groups AND-ed, as the web client does.
-        return (
-            self.env["mail.activity"]
-            .with_user(user)
-            .search(
-                expression.AND(
-                    [
-                        safe_eval(action.domain),
-                        expression.OR(
-                            [filter_domain(f) for f in ("my_calls", *filters)]
-                        ),
-                        filter_domain("today"),
-                    ]
+        # Filters of one group are OR-ed, groups AND-ed, as the web client does;
+        # "due today" is the shop's day.
+        with freeze_time(shop_time(2026, 11, 11, 10, 0)):
+            return (
+                self.env["mail.activity"]
+                .with_user(user)
+                .search(
+                    expression.AND(
+                        [
+                            safe_eval(action.domain),
+                            expression.OR(
+                                [filter_domain(f) for f in ("my_calls", *filters)]
+                            ),
+                            filter_domain("today"),
+                        ]
+                    )
                 )
             )
-        )
 
     def test_my_calls_lists_my_calls_due_today(self):
         other_agent = new_test_user(
