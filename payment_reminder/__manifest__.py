@@ -16,6 +16,7 @@
         "sms",
         "portal",
         "payment",
+        "payment_custom",
         "phone_validation",
     ],
     "external_dependencies": {"python": ["phonenumbers"]},

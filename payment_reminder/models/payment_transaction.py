@@ -2,6 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+# Payment methods paid when the goods are handed over, whoever provides them
+# (website_sale_collect's "pay on site", a cash-on-delivery provider's method).
+CASH_ON_DELIVERY_METHOD_CODES = ("cash_on_delivery", "pay_on_site")
+
 
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
@@ -24,6 +28,38 @@ class PaymentTransaction(models.Model):
         help="When the payment was first authorized or confirmed: the moment that "
         "decides which reminder, if any, won it back.",
     )
+
+    # === BUSINESS METHODS: what kind of payment this is === #
+
+    def _payment_reminder_is_wire_transfer(self):
+        """The customer chose to pay by bank transfer (payment_custom's wire
+        transfer): the shop waits for their money, nothing is under way."""
+        self.ensure_one()
+        return (
+            self.provider_code == "custom"
+            and self.provider_id.custom_mode == "wire_transfer"
+        )
+
+    def _payment_reminder_is_cash_on_delivery(self):
+        """The customer pays when the goods are handed over: cash on delivery,
+        pay on pickup (any offline custom mode other than wire transfer)."""
+        self.ensure_one()
+        return self.payment_method_code in CASH_ON_DELIVERY_METHOD_CODES or (
+            self.provider_code == "custom"
+            and self.provider_id.custom_mode != "wire_transfer"
+        )
+
+    def _payment_reminder_is_in_progress(self):
+        """The money may be on its way: authorized, or pending at a provider that
+        will report back (3-D Secure, a redirect in flight). A pending offline
+        payment (wire transfer, cash on delivery) waits for the customer."""
+        self.ensure_one()
+        if self.state == "authorized":
+            return True
+        return self.state == "pending" and not (
+            self._payment_reminder_is_wire_transfer()
+            or self._payment_reminder_is_cash_on_delivery()
+        )
 
     # === BUSINESS METHODS === #
 

@@ -49,6 +49,20 @@ class ResCompany(models.Model):
         help="Unpaid orders are cancelled this many hours after they were placed. "
         "0 never closes them.",
     )
+    payment_reminder_wire_deadline_hours = fields.Integer(
+        string="Close awaited wire transfers after (hours)",
+        default=72,
+        help="An order whose customer chose to pay by bank transfer closes this many "
+        "hours after it was placed, if the transfer has not come in: a transfer takes "
+        "longer than a card payment. 0: the general deadline.",
+    )
+    payment_reminder_skip_cash_on_delivery = fields.Boolean(
+        string="Do not chase cash on delivery",
+        default=True,
+        help="Orders the customer pays on delivery or on pickup (an offline payment "
+        "method other than wire transfer) are neither reminded nor closed: the "
+        "money comes with the goods.",
+    )
     payment_reminder_final_before = fields.Integer(
         string="Final reminder before close (minutes)",
         default=30,
@@ -121,6 +135,7 @@ class ResCompany(models.Model):
         "payment_reminder_min_interval",
         "payment_reminder_max_count",
         "payment_reminder_deadline_hours",
+        "payment_reminder_wire_deadline_hours",
         "payment_reminder_final_before",
         "payment_reminder_flash_deadline",
         "payment_reminder_flash_remind_before",
@@ -133,6 +148,7 @@ class ResCompany(models.Model):
                 company.payment_reminder_min_delay,
                 company.payment_reminder_min_interval,
                 company.payment_reminder_deadline_hours,
+                company.payment_reminder_wire_deadline_hours,
                 company.payment_reminder_final_before,
                 company.payment_reminder_flash_deadline,
                 company.payment_reminder_flash_remind_before,
@@ -151,16 +167,20 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     _("A bad payer has at least one order closed unpaid.")
                 )
-            deadline = company.payment_reminder_deadline_hours * 60
-            if deadline and deadline <= company.payment_reminder_min_delay:
-                raise ValidationError(
-                    _(
-                        "Orders would close (%(deadline)s minutes) before the first "
-                        "reminder may go out (%(delay)s minutes).",
-                        deadline=deadline,
-                        delay=company.payment_reminder_min_delay,
+            for hours in (
+                company.payment_reminder_deadline_hours,
+                company.payment_reminder_wire_deadline_hours,
+            ):
+                deadline = hours * 60
+                if deadline and deadline <= company.payment_reminder_min_delay:
+                    raise ValidationError(
+                        _(
+                            "Orders would close (%(deadline)s minutes) before the "
+                            "first reminder may go out (%(delay)s minutes).",
+                            deadline=deadline,
+                            delay=company.payment_reminder_min_delay,
+                        )
                     )
-                )
             if (
                 company.payment_reminder_flash_deadline
                 and company.payment_reminder_flash_remind_before

@@ -27,6 +27,12 @@ class ResConfigSettings(models.TransientModel):
     payment_reminder_deadline_hours = fields.Integer(
         related="company_id.payment_reminder_deadline_hours", readonly=False
     )
+    payment_reminder_wire_deadline_hours = fields.Integer(
+        related="company_id.payment_reminder_wire_deadline_hours", readonly=False
+    )
+    payment_reminder_skip_cash_on_delivery = fields.Boolean(
+        related="company_id.payment_reminder_skip_cash_on_delivery", readonly=False
+    )
     payment_reminder_final_before = fields.Integer(
         related="company_id.payment_reminder_final_before", readonly=False
     )

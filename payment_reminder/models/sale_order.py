@@ -116,6 +116,9 @@ class SaleOrder(models.Model):
         "signature",
         "transaction_ids.state",
         "transaction_ids.amount",
+        "transaction_ids.provider_id",
+        "transaction_ids.payment_method_id",
+        "company_id.payment_reminder_skip_cash_on_delivery",
     )
     def _compute_awaiting_payment(self):
         public_partners = self._payment_reminder_public_partners()
@@ -142,18 +145,15 @@ class SaleOrder(models.Model):
     @api.depends(
         "date_order",
         "is_flash_sale",
+        "transaction_ids.state",
+        "transaction_ids.provider_id",
         "company_id.payment_reminder_deadline_hours",
+        "company_id.payment_reminder_wire_deadline_hours",
         "company_id.payment_reminder_flash_deadline",
     )
     def _compute_payment_deadline(self):
         for order in self:
-            company = order.company_id
-            if order.is_flash_sale and company.payment_reminder_flash_deadline:
-                delay = timedelta(minutes=company.payment_reminder_flash_deadline)
-            elif company.payment_reminder_deadline_hours:
-                delay = timedelta(hours=company.payment_reminder_deadline_hours)
-            else:
-                delay = None
+            delay = order._payment_reminder_deadline_delay()
             order.payment_deadline = (
                 order.date_order + delay if delay and order.date_order else False
             )
@@ -168,6 +168,7 @@ class SaleOrder(models.Model):
         "reminder_promised_at",
         "reminder_closed_kind",
         "reminder_ids.state",
+        "transaction_ids.state",
         "partner_id.commercial_partner_id.payment_reminder_opt_out",
     )
     def _compute_reminder_state(self):
@@ -238,6 +239,7 @@ class SaleOrder(models.Model):
             or self.partner_id in public_partners
             or self.currency_id.compare_amounts(self.amount_total, 0.0) <= 0
             or self._payment_reminder_is_paid_enough()
+            or self._payment_reminder_pays_on_delivery()
         ):
             return False
         if self.state == "sale":
@@ -263,9 +265,47 @@ class SaleOrder(models.Model):
         return self.currency_id.compare_amounts(paid, required) >= 0
 
     def _payment_reminder_has_payment_in_progress(self):
-        """A payment is pending or authorized: the money may be on its way."""
+        """A payment is authorized, or pending at a provider that will report
+        back: the money may be on its way. A pending wire transfer is not: the
+        shop waits for the customer to make it, and chases them."""
         self.ensure_one()
-        return any(tx.state in ("pending", "authorized") for tx in self.transaction_ids)
+        return any(tx._payment_reminder_is_in_progress() for tx in self.transaction_ids)
+
+    def _payment_reminder_wire_transfer_transaction(self):
+        """The customer's pending bank transfer (the latest); empty when none."""
+        self.ensure_one()
+        return self.transaction_ids.filtered(
+            lambda tx: tx.state == "pending" and tx._payment_reminder_is_wire_transfer()
+        ).sorted("id")[-1:]
+
+    def _payment_reminder_pays_on_delivery(self):
+        """The customer pays on delivery or on pickup, and the shop does not
+        chase those payments (company setting): the money comes with the goods."""
+        self.ensure_one()
+        return self.company_id.payment_reminder_skip_cash_on_delivery and any(
+            tx.state == "pending" and tx._payment_reminder_is_cash_on_delivery()
+            for tx in self.transaction_ids
+        )
+
+    def _payment_reminder_deadline_delay(self):
+        """How long after it was placed the order closes unpaid; None: never.
+
+        Flash sales keep their short deadline whatever the payment method (the
+        shop holds scarce stock for them); an order awaiting the customer's
+        bank transfer gets the wire-transfer deadline, the rest the general one.
+        """
+        self.ensure_one()
+        company = self.company_id
+        if self.is_flash_sale and company.payment_reminder_flash_deadline:
+            return timedelta(minutes=company.payment_reminder_flash_deadline)
+        if (
+            company.payment_reminder_wire_deadline_hours
+            and self._payment_reminder_wire_transfer_transaction()
+        ):
+            return timedelta(hours=company.payment_reminder_wire_deadline_hours)
+        if company.payment_reminder_deadline_hours:
+            return timedelta(hours=company.payment_reminder_deadline_hours)
+        return None
 
     def _payment_reminder_state(self):
         self.ensure_one()
@@ -273,6 +313,8 @@ class SaleOrder(models.Model):
             return (
                 "closed" if self.reminder_closed_kind or self.reminder_ids else "none"
             )
+        if self._payment_reminder_pays_on_delivery():
+            return "excluded"
         if not self.awaiting_payment:
             return "paid" if self.reminder_ids else "none"
         if self.partner_id.commercial_partner_id.payment_reminder_opt_out:
@@ -514,6 +556,26 @@ class SaleOrder(models.Model):
         return self.get_base_url() + self.get_portal_url(
             query_string="&allow_payment=yes"
         )
+
+    def _payment_reminder_wire_transfer_details(self):
+        """What the customer needs to pay by bank transfer, for the messages.
+
+        :return: empty when the order does not await a transfer, else a dict:
+            ``reference`` the payment reference Odoo generated (to quote in the
+            transfer), ``amount`` formatted, ``bank_details`` the wire-transfer
+            provider's instructions (HTML, with the shop's bank accounts)
+        """
+        self.ensure_one()
+        transaction = self.sudo()._payment_reminder_wire_transfer_transaction()
+        if not transaction:
+            return {}
+        return {
+            "reference": transaction._get_communication(),
+            "amount": format_amount(
+                self.env, transaction.amount, transaction.currency_id
+            ),
+            "bank_details": transaction.provider_id.pending_msg or "",
+        }
 
     def _payment_reminder_next_cutoff(self, now=None):
         """The next dispatch cut-off in shop time, as text ("17:00")."""

@@ -19,3 +19,4 @@ from . import test_i18n
 from . import test_agent
 from . import test_tours
 from . import test_shop_today
+from . import test_wire_transfer
