@@ -45,6 +45,7 @@ RESULTS = [
     ("paid", "Paid"),
     ("closed_auto", "Closed automatically"),
     ("closed_manual", "Closed by us or the customer"),
+    ("paid_after_close", "Paid after close"),
 ]
 # What a call gave: logged by the agent with payment.reminder.call.result.
 OUTCOMES = [

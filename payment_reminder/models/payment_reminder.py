@@ -290,6 +290,7 @@ class PaymentReminder(models.Model):
         "order_ids.state",
         "order_ids.awaiting_payment",
         "order_ids.reminder_closed_kind",
+        "order_ids.reminder_paid_after_close_at",
     )
     def _compute_result(self):
         for reminder in self:

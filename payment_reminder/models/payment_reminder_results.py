@@ -24,6 +24,10 @@ class PaymentReminderResultsMixin(models.AbstractModel):
         """Paid, closed (how) or pending, from the covered orders."""
         self.ensure_one()
         orders = self.order_ids | self.order_id
+        if not self.amount_recovered and any(
+            order.reminder_paid_after_close_at for order in orders
+        ):
+            return "paid_after_close"
         if self.amount_recovered or any(
             order.state != "cancel" and not order.awaiting_payment and order.amount_paid
             for order in orders

@@ -1,6 +1,7 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 # Payment methods paid when the goods are handed over, whoever provides them
 # (website_sale_collect's "pay on site", a cash-on-delivery provider's method).
@@ -99,3 +100,29 @@ class PaymentTransaction(models.Model):
             )
         # A reminder sent while this payment was under way is not silent.
         Reminder._reminder_flag_sent_after_payment(recorded)
+
+    # === BUSINESS METHODS: money after the close === #
+
+    def _check_amount_and_confirm_order(self):
+        # Core confirms the quotations a payment covers, never a cancelled
+        # order: a payment landing on an order the reminders closed reopens it
+        # first, so that it is confirmed exactly as any paid quotation is.
+        paid = self.filtered(
+            lambda tx: tx.state in ("authorized", "done")
+            and tx.operation not in ("refund", "validation")
+        )
+        closed = paid.sale_order_ids._payment_reminder_closed_by_us()
+        if not closed:
+            return super()._check_amount_and_confirm_order()
+        reopened = closed._payment_reminder_reopen_after_payment()
+        error = None
+        try:
+            with self.env.cr.savepoint():
+                confirmed = super()._check_amount_and_confirm_order()
+        except UserError as exception:
+            # A reopened order core cannot confirm (the order was changed) is
+            # for the salesperson to settle; the payment itself stands.
+            error = exception
+            confirmed = self.env["sale.order"]
+        reopened._payment_reminder_paid_after_close(paid, confirmed, error=error)
+        return confirmed

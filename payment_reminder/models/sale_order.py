@@ -67,6 +67,13 @@ class SaleOrder(models.Model):
         copy=False,
         readonly=True,
     )
+    reminder_paid_after_close_at = fields.Datetime(
+        string="Paid after close on",
+        copy=False,
+        readonly=True,
+        help="A payment came in after the order was closed unpaid: the order was "
+        "reopened then, and confirmed if the payment covered it.",
+    )
     reminder_done_count = fields.Integer(
         string="Reminders done",
         compute="_compute_reminder_last",
@@ -398,6 +405,8 @@ class SaleOrder(models.Model):
             ("date_order", ">=", company.payment_reminder_start_from or datetime.min),
             ("payment_deadline", "!=", False),
             ("payment_deadline", "<=", now),
+            # Reopened by a payment after its close: the salesperson settles it.
+            ("reminder_paid_after_close_at", "=", False),
             "|",
             ("reminder_promised_at", "=", False),
             ("reminder_promised_at", "<=", now),
@@ -435,6 +444,117 @@ class SaleOrder(models.Model):
             "deadline (%(deadline)s).",
             deadline=format_datetime(self.env, self.payment_deadline, tz=tz),
         )
+
+    # === BUSINESS METHODS: money after the close === #
+
+    def _payment_reminder_closed_by_us(self):
+        """The orders among these that the reminders closed (at the deadline, or
+        an agent or the customer through them) and that are still cancelled."""
+        return self.filtered(
+            lambda order: order.state == "cancel" and order.reminder_closed_kind
+        )
+
+    def _payment_reminder_reopen_after_payment(self):
+        """A payment came in for these closed orders: make them quotations again
+        (core's ``action_draft``) so that the payment can confirm them.
+
+        :return: the reopened orders
+        """
+        self.action_draft()
+        self.write(
+            {
+                "reminder_paid_after_close_at": fields.Datetime.now(),
+                "reminder_closed_kind": False,
+            }
+        )
+        return self
+
+    def _payment_reminder_paid_after_close(self, transactions, confirmed, error=None):
+        """Say on each reopened order what became of the late payment; when it
+        could not confirm the order (a partial amount, the order was changed),
+        or paid more than the order's total, ask someone to ship or refund.
+
+        :param transactions: the payments that came in
+        :param confirmed: the orders core confirmed with them
+        :param error: why core could not confirm, if it raised
+        """
+        for order in self:
+            payments = transactions & order.transaction_ids
+            if order not in confirmed:
+                note = order._payment_reminder_unconfirmed_note(error)
+                order._message_log(body=note)
+                order._payment_reminder_ask_to_settle(note)
+                continue
+            order._message_log(
+                body=self.env._(
+                    "Paid after it closed: payment %(references)s came in after the "
+                    "order was closed unpaid; with %(paid)s paid, it was reopened and "
+                    "confirmed.",
+                    references=", ".join(payments.mapped("reference")),
+                    paid=order._payment_reminder_format_amount(order.amount_paid),
+                )
+            )
+            if (
+                order.currency_id.compare_amounts(order.amount_paid, order.amount_total)
+                > 0
+            ):
+                order._payment_reminder_ask_to_settle(
+                    self.env._(
+                        "The customer paid %(paid)s after the order closed, more than "
+                        "its total of %(total)s: refund the difference.",
+                        paid=order._payment_reminder_format_amount(order.amount_paid),
+                        total=order._payment_reminder_format_amount(order.amount_total),
+                    )
+                )
+
+    def _payment_reminder_unconfirmed_note(self, error=None):
+        """Why a payment after the close left the reopened order unconfirmed."""
+        self.ensure_one()
+        if error:
+            why = self.env._(
+                "it cannot be confirmed as it is (%(error)s)",
+                error=error.args[0] if error.args else str(error),
+            )
+        else:
+            why = self.env._(
+                "%(paid)s paid of %(total)s",
+                paid=self._payment_reminder_format_amount(self.amount_paid),
+                total=self._payment_reminder_format_amount(self.amount_total),
+            )
+        return self.env._(
+            "Paid after it closed: a payment came in after the order was closed "
+            "unpaid. It was reopened as a quotation but not confirmed: %(why)s. "
+            "Ship it or refund the customer.",
+            why=why,
+        )
+
+    def _payment_reminder_format_amount(self, amount):
+        self.ensure_one()
+        return format_amount(self.env, amount, self.currency_id)
+
+    def _payment_reminder_ask_to_settle(self, note):
+        """A to-do for whoever settles a payment that came in after the close."""
+        self.ensure_one()
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Paid after close: ship or refund"),
+            note=note,
+            user_id=self._payment_reminder_settling_user().id,
+        )
+
+    def _payment_reminder_settling_user(self):
+        """The salesperson, else a reminder manager of the company, else the admin."""
+        self.ensure_one()
+        if self.user_id.active and not self.user_id.share:
+            return self.user_id
+        managers = (
+            self.env.ref("payment_reminder.group_payment_reminder_manager")
+            .sudo()
+            .users.filtered(
+                lambda user: user.active and self.company_id in user.company_ids
+            )
+        )
+        return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
 
     # === BUSINESS METHODS: what reminder messages say === #
 
