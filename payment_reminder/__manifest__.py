@@ -48,6 +48,7 @@
         "views/res_config_settings_views.xml",
         "views/payment_reminder_script_views.xml",
         "views/payment_reminder_templates.xml",
+        "views/payment_reminder_portal_templates.xml",
         "views/payment_reminder_menus.xml",
     ],
     "assets": {

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import pytz
 
@@ -66,6 +67,13 @@ class SaleOrder(models.Model):
         string="Closed",
         copy=False,
         readonly=True,
+    )
+    reminder_closed_at = fields.Datetime(
+        string="Closed on",
+        copy=False,
+        readonly=True,
+        help="When the order was last cancelled, whoever cancelled it: the pay link "
+        "of a closed order says so.",
     )
     reminder_paid_after_close_at = fields.Datetime(
         string="Paid after close on",
@@ -333,6 +341,12 @@ class SaleOrder(models.Model):
         return "pending"
 
     # === ACTION METHODS === #
+
+    def _action_cancel(self):
+        res = super()._action_cancel()
+        # However the order was cancelled: its pay link says since when.
+        self.reminder_closed_at = fields.Datetime.now()
+        return res
 
     def action_payment_reminder_send(self):
         """Remind now: choose the channel and the script, preview, send."""
@@ -669,13 +683,21 @@ class SaleOrder(models.Model):
         return self["carrier_id"].name if "carrier_id" in self._fields else ""
 
     def _payment_reminder_payment_url(self):
-        """One click to pay: the order in the portal, with its access token, the
-        payment dialog opened (``allow_payment``, as core sale does after signing).
+        """One click to pay: our pay link, with the order's portal access token.
+
+        It leads to Odoo's payment page for what is left to pay (see
+        ``controllers/portal.py``), whatever the quotation settings, or says the
+        order closed.
         """
         self.ensure_one()
-        return self.get_base_url() + self.get_portal_url(
-            query_string="&allow_payment=yes"
-        )
+        query = urlencode({"access_token": self._portal_ensure_token()})
+        return f"{self.get_base_url()}/payment_reminder/pay/{self.id}?{query}"
+
+    def _payment_reminder_amount_to_pay(self):
+        """What the pay link asks for: all that is left to pay on the order (the
+        amount the messages announce), rounded to the currency."""
+        self.ensure_one()
+        return self.currency_id.round(self.amount_total - self.amount_paid)
 
     def _payment_reminder_wire_transfer_details(self):
         """What the customer needs to pay by bank transfer, for the messages.
@@ -696,6 +718,14 @@ class SaleOrder(models.Model):
             ),
             "bank_details": transaction.provider_id.pending_msg or "",
         }
+
+    def _payment_reminder_closed_on(self):
+        """When the order closed, as the customer reads it."""
+        self.ensure_one()
+        closed_at = self.reminder_closed_at or (
+            self.reminder_closed_kind == "auto" and self.payment_deadline
+        )
+        return self._payment_reminder_format_datetime(closed_at or self.write_date)
 
     def _payment_reminder_next_cutoff(self, now=None):
         """The next dispatch cut-off in shop time, as text ("17:00")."""

@@ -21,3 +21,4 @@ from . import test_tours
 from . import test_shop_today
 from . import test_wire_transfer
 from . import test_paid_after_close
+from . import test_pay_link

@@ -140,7 +140,8 @@ class TestAgent(PaymentReminderSendCommon):
         [message] = self.comments(self.order)
         self.assertIn("Thank you for taking our call", message.body)
         self.assertIn(
-            f"access_token={self.order.access_token}&amp;allow_payment=yes",
+            f"/payment_reminder/pay/{self.order.id}?access_token="
+            f"{self.order.access_token}",
             message.body,
         )
         self.assertEqual(
@@ -303,7 +304,8 @@ class TestAgent(PaymentReminderSendCommon):
         )
         self.assertSMSIapSent(
             ["+8613800138001"],
-            content=f"access_token={self.order.access_token}&allow_payment=yes",
+            content=f"/payment_reminder/pay/{self.order.id}?access_token="
+            f"{self.order.access_token}",
         )
         self.assertEqual(len(self._sms), 1)
         help_reminder = self.Reminder.search(
@@ -388,12 +390,13 @@ class TestAgent(PaymentReminderSendCommon):
             )
             self.assertIn("Wang Fang", wizard.preview_body)
             self.assertIn(
-                f"access_token={self.order.access_token}&amp;allow_payment=yes",
+                f"/payment_reminder/pay/{self.order.id}?access_token="
+                f"{self.order.access_token}",
                 wizard.preview_body,
             )
             wizard.channel = "sms"
             self.assertIn("Wang Fang, thanks for order", wizard.preview_body)
-            self.assertIn("allow_payment=yes", wizard.preview_body)
+            self.assertIn("/payment_reminder/pay/", wizard.preview_body)
 
     def test_remind_now_one_manual_reminder_per_customer_sent_once(self):
         second = self._order(self.customer, PLACED, user_id=self.call_agent.id)

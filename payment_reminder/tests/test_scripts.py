@@ -61,17 +61,17 @@ class TestScripts(PaymentReminderSendCommon):
                     self.assertIn(self.order.name, body)
                     self.assertIn("100.00", body)
                     self.assertIn(
-                        f"/my/orders/{self.order.id}?access_token="
-                        f"{self.order.access_token}&allow_payment=yes",
+                        f"/payment_reminder/pay/{self.order.id}?access_token="
+                        f"{self.order.access_token}",
                         body,
                     )
 
-    def test_pay_link_opens_the_order_payment_in_the_portal(self):
+    def test_pay_link_is_ours_with_the_portal_access_token(self):
         url = self.order._payment_reminder_payment_url()
         self.assertEqual(
             url,
-            f"{self.order.get_base_url()}/my/orders/{self.order.id}"
-            f"?access_token={self.order.access_token}&allow_payment=yes",
+            f"{self.order.get_base_url()}/payment_reminder/pay/{self.order.id}"
+            f"?access_token={self.order.access_token}",
         )
 
     def test_time_left_reads_naturally(self):

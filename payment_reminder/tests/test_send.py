@@ -52,7 +52,7 @@ class TestSend(PaymentReminderSendCommon):
             "Silk scarf",
             "100.00",
             "2 days 23 hours",
-            f"/my/orders/{self.order.id}?access_token={token}&amp;allow_payment=yes",
+            f"/payment_reminder/pay/{self.order.id}?access_token={token}",
         ):
             self.assertIn(text, body)
         self.assertMailMail(
@@ -91,7 +91,8 @@ class TestSend(PaymentReminderSendCommon):
             self.send_due(MORNING)
         self.assertSMSIapSent(
             ["+8613800138001"],
-            content=f"access_token={self.order.access_token}&allow_payment=yes",
+            content=f"/payment_reminder/pay/{self.order.id}?access_token="
+            f"{self.order.access_token}",
         )
         self.assertSMSIapSent(["+8613800138001"], content=f"order {self.order.name}")
         self.assertEqual(len(self._sms), 1)

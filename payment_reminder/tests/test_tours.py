@@ -106,14 +106,17 @@ class TestTours(PaymentReminderSendCommon, HttpCase):
         self.assertEqual(morning.remind_from, 9.0)
 
     def test_customer_reaches_the_payment_form(self):
+        # Odoo's default quotation settings: signature required, no online payment.
         order = self._order(
             self.customer,
             fields.Datetime.now() - timedelta(hours=1),
             name="TOUR/PAY",
-            require_signature=False,
+            require_payment=False,
+            require_signature=True,
         )
+        self._pay(order, state="draft")
         url = order._payment_reminder_payment_url()
-        self.assertIn("allow_payment=yes", url)
+        self.assertIn(f"/payment_reminder/pay/{order.id}?", url)
         self.assertIn(f"access_token={order.access_token}", url)
         # The customer follows the link from the message, not logged in.
         self.start_tour(

@@ -4,24 +4,26 @@
 
 import { registry } from "@web/core/registry";
 
-// Starts at the pay link of a reminder (TestTours.test_customer_reaches_the_payment_form).
+// Starts at the pay link of a reminder (TestTours.test_customer_reaches_the_payment_form),
+// on Odoo's default quotation settings: the link leads to the payment page, not to
+// "Accept & Sign".
 registry.category("web_tour.tours").add("payment_reminder_customer_tour", {
     steps: () => [
         {
-            content: "The order is shown",
-            trigger: "#portal_sale_content:contains(TOUR/PAY)",
+            content: "The payment page names the order",
+            trigger: "body:contains(TOUR/PAY)",
         },
         {
-            content: "The pay link opens the payment dialog",
-            trigger: "#modalaccept.show #o_payment_form",
+            content: "The pay link opens the payment form, no signature asked",
+            trigger: "#o_payment_form:not(:has(#o_portal_sign_draw))",
         },
         {
             content: "The shop's payment provider is offered",
-            trigger: "#modalaccept.show #o_payment_form [name='o_payment_option']",
+            trigger: "#o_payment_form [name='o_payment_option']",
         },
         {
-            content: "The amount to pay is announced",
-            trigger: "#modalaccept.show button[name='o_payment_submit_button']",
+            content: "The customer can pay",
+            trigger: "button[name='o_payment_submit_button']",
         },
     ],
 });
