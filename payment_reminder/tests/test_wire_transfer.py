@@ -151,3 +151,25 @@ class TestWireTransfer(PaymentReminderSendCommon):
         self.assertFalse(order._payment_reminder_has_payment_in_progress())
         self.build(PLACED + timedelta(hours=1))
         self.assertEqual(self.reminders_of(self.customer).state, "planned")
+
+    def test_bank_transfer_paragraph_in_the_customers_language(self):
+        order = self._order(self.customer, PLACED)
+        reference = self.wire(order)._get_communication()
+        template = self.env.ref("payment_reminder.mail_template_placed")
+        for lang, texts in (
+            ("zh_CN", ("银行转账付款：请转账", "，转账附言请填写", "立即付款")),
+            ("zh_TW", ("銀行匯款付款：請匯款", "，匯款備註請填寫", "立即付款")),
+        ):
+            with self.subTest(lang=lang):
+                self.env["res.lang"]._activate_lang(lang)
+                self.env["ir.module.module"]._load_module_terms(
+                    ["payment_reminder"], [lang], overwrite=True
+                )
+                self.customer.lang = lang
+                with freeze_time(MORNING):
+                    body = template._render_field(
+                        "body_html", order.ids, compute_lang=True
+                    )[order.id]
+                for text in (*texts, reference, BANK_DETAILS):
+                    self.assertIn(text, body)
+                self.assertNotIn("Pay by bank transfer", body)
