@@ -134,6 +134,31 @@ class PaymentReminderCommon(PaymentCommon):
             tx._set_canceled()
         return tx
 
+    @classmethod
+    def _wire_transfer(cls, order):
+        """The customer chose wire transfer at checkout, as the web shop leaves
+        it: a pending transaction of Odoo's wire-transfer provider (enabled on
+        first use), post-processed."""
+        provider = cls.env.ref("payment.payment_provider_transfer")
+        if provider.state == "disabled":
+            provider.state = "test"
+        method = cls.env.ref("payment_custom.payment_method_wire_transfer")
+        method.active = True
+        tx = cls.env["payment.transaction"].create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": method.id,
+                "amount": order.amount_total,
+                "currency_id": order.currency_id.id,
+                "partner_id": order.partner_id.id,
+                "reference": f"{order.name}-W{len(order.transaction_ids) + 1}",
+                "sale_order_ids": [Command.link(order.id)],
+            }
+        )
+        tx._set_pending()
+        tx._post_process()
+        return tx
+
     def build(self, now, company=None):
         """Build the queue of ``company`` (default: ours) as of ``now``."""
         return self.queue._build(company or self.company, now)

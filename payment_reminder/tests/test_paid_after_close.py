@@ -84,6 +84,27 @@ class TestPaidAfterClose(PaymentReminderResultsCommon):
             self.env["sale.order"]._cron_close_unpaid()
         self.assertEqual(order.state, "sale")
 
+    def test_late_wire_transfer_confirms_the_closed_order(self):
+        order = self._order(self.customer, PLACED, user_id=self.salesperson.id)
+        reminder = self._reminder(order, REMINDED)
+        tx = self._wire_transfer(order)
+        with freeze_time(CLOSED):
+            self.env["sale.order"]._cron_close_unpaid()
+        self.assertEqual(order.state, "cancel")
+        # The shop sees the transfer on its bank account and confirms it.
+        with freeze_time(LATE):
+            tx._set_done()
+            tx._post_process()
+        self.assertEqual(order.state, "sale")
+        self.assertTrue(
+            any(
+                note.startswith("Paid after it closed") and tx.reference in note
+                for note in self.notes(order)
+            )
+        )
+        self.assertFalse(order.activity_ids)
+        self.assertEqual(reminder.result, "paid_after_close")
+
     def test_late_partial_payment_asks_the_salesperson(self):
         order, reminder = self.closed_order(qty=3)
         self.late_payment(order, amount=100.0)

@@ -23,7 +23,6 @@ class TestWireTransfer(PaymentReminderSendCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.wire_provider = cls.env.ref("payment.payment_provider_transfer")
-        cls.wire_method = cls.env.ref("payment_custom.payment_method_wire_transfer")
         cls.wire_provider.write(
             {
                 "state": "test",
@@ -32,30 +31,11 @@ class TestWireTransfer(PaymentReminderSendCommon):
                 "so_reference_type": "partner",
             }
         )
-        cls.wire_method.active = True
         cls.company.payment_reminder_wire_deadline_hours = 120
-
-    def wire(self, order):
-        """The customer chose wire transfer at checkout, as the web shop leaves it:
-        a pending transaction of the wire-transfer provider, post-processed."""
-        tx = self.env["payment.transaction"].create(
-            {
-                "provider_id": self.wire_provider.id,
-                "payment_method_id": self.wire_method.id,
-                "amount": order.amount_total,
-                "currency_id": order.currency_id.id,
-                "partner_id": order.partner_id.id,
-                "reference": f"{order.name}-W",
-                "sale_order_ids": [Command.link(order.id)],
-            }
-        )
-        tx._set_pending()
-        tx._post_process()
-        return tx
 
     def test_pending_wire_transfer_awaits_the_customer(self):
         order = self._order(self.customer, PLACED)
-        self.wire(order)
+        self._wire_transfer(order)
         self.assertTrue(order.awaiting_payment)
         self.assertFalse(order._payment_reminder_has_payment_in_progress())
         self.build(PLACED + timedelta(hours=1))
@@ -74,7 +54,7 @@ class TestWireTransfer(PaymentReminderSendCommon):
 
     def test_a_card_payment_in_flight_wins_over_a_wire_transfer(self):
         order = self._order(self.customer, PLACED)
-        self.wire(order)
+        self._wire_transfer(order)
         self._pay(order, state="pending")
         self.assertTrue(order._payment_reminder_has_payment_in_progress())
 
@@ -82,7 +62,7 @@ class TestWireTransfer(PaymentReminderSendCommon):
         order = self._order(self.customer, PLACED)
         card = self._order(self.returning_customer, PLACED)
         self.assertEqual(order.payment_deadline, PLACED + timedelta(hours=72))
-        self.wire(order)
+        self._wire_transfer(order)
         self.assertEqual(order.payment_deadline, PLACED + timedelta(hours=120))
         self.assertEqual(card.payment_deadline, PLACED + timedelta(hours=72))
         # 0: the general deadline.
@@ -91,7 +71,7 @@ class TestWireTransfer(PaymentReminderSendCommon):
 
     def test_wire_transfer_never_made_closes_at_its_deadline(self):
         order = self._order(self.customer, PLACED)
-        self.wire(order)
+        self._wire_transfer(order)
         with freeze_time(PLACED + timedelta(hours=100)):
             self.env["sale.order"]._cron_close_unpaid()
         self.assertEqual(order.state, "sent")
@@ -102,7 +82,7 @@ class TestWireTransfer(PaymentReminderSendCommon):
 
     def test_reminder_email_gives_the_bank_details_and_the_reference(self):
         order = self._order(self.customer, PLACED)
-        tx = self.wire(order)
+        tx = self._wire_transfer(order)
         reference = tx._get_communication()
         self.assertTrue(reference.startswith("CUST/"), reference)
         self.assertEqual(
@@ -154,7 +134,7 @@ class TestWireTransfer(PaymentReminderSendCommon):
 
     def test_bank_transfer_paragraph_in_the_customers_language(self):
         order = self._order(self.customer, PLACED)
-        reference = self.wire(order)._get_communication()
+        reference = self._wire_transfer(order)._get_communication()
         template = self.env.ref("payment_reminder.mail_template_placed")
         for lang, texts in (
             ("zh_CN", ("银行转账付款：请转账", "，转账附言请填写", "立即付款")),
