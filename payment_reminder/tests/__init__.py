@@ -22,3 +22,4 @@ from . import test_shop_today
 from . import test_wire_transfer
 from . import test_paid_after_close
 from . import test_pay_link
+from . import test_shop_day
