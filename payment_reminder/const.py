@@ -39,6 +39,8 @@ SKIP_REASONS = [
     ("no_slot", "No time left before the deadline"),
     ("no_channel", "No usable channel"),
     ("control", "Control group: held out on purpose"),
+    ("deadline_passed", "Deadline passed"),
+    ("replaced_by_paid", "Paid a later order"),
 ]
 RESULTS = [
     ("pending", "Pending"),

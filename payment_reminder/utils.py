@@ -4,7 +4,7 @@
 needs to work in committed batches beside other workers."""
 
 import threading
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytz
 
@@ -38,6 +38,32 @@ def hour_of(local_datetime):
     """The hour of the day as a float: 9:30 -> 9.5."""
     return (
         local_datetime.hour + local_datetime.minute / 60 + local_datetime.second / 3600
+    )
+
+
+def quiet_hours_around(moment, tz, start, end):
+    """The quiet hours holding ``moment`` (naive UTC): from ``start`` to
+    ``end`` o'clock (floats, ``start`` > ``end`` running past midnight) in
+    ``tz``, as (start, end) naive UTC datetimes; None when ``moment`` is
+    outside them, or when ``start`` equals ``end`` (no quiet hours)."""
+    if start == end:
+        return None
+    local = to_local(moment, tz)
+    hour, day = hour_of(local), local.date()
+    if start < end:
+        first_day = day if start <= hour < end else None
+    elif hour >= start:
+        first_day = day
+    elif hour < end:
+        first_day = day - timedelta(days=1)
+    else:
+        first_day = None
+    if first_day is None:
+        return None
+    last_day = first_day if start < end else first_day + timedelta(days=1)
+    return (
+        to_utc(first_day, float_to_time(start), tz),
+        to_utc(last_day, float_to_time(end), tz),
     )
 
 

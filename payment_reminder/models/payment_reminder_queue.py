@@ -16,8 +16,8 @@ from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
 
-from ..const import FINAL_HORIZON, ROLL_DAYS
-from ..utils import shop_day, shop_tz, to_utc, try_advisory_lock
+from ..const import ROLL_DAYS
+from ..utils import shop_day, shop_tz, to_local, to_utc, try_advisory_lock
 
 _logger = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class PaymentReminderQueue(models.AbstractModel):
         """The rules, in the order they run for each step."""
         return [
             self._reminder_skip_payment_in_progress,
+            self._reminder_skip_orders_replaced_by_paid,
             self._reminder_skip_customers_who_paid_today,
             self._reminder_skip_do_not_contact,
             self._reminder_skip_max_reached,
@@ -177,6 +178,7 @@ class PaymentReminderQueue(models.AbstractModel):
             "payment_deadline",
             "is_flash_sale",
             "reminder_customer_key",
+            "reminder_replaced_by_id",
             "transaction_ids",
         ]
 
@@ -191,6 +193,7 @@ class PaymentReminderQueue(models.AbstractModel):
             "payment_reminder_mobile",
             "payment_reminder_opt_out",
             "user_ids",
+            "tz",
         ]
 
     @api.model
@@ -213,7 +216,8 @@ class PaymentReminderQueue(models.AbstractModel):
         decision) and cover all their unpaid orders. Flash-sale orders get no
         first reminder: they only have time for the one before close. The final
         reminder is about the order closing first, planned once its deadline
-        is near.
+        is near (quiet hours may bring it forward: see
+        ``_reminder_final_is_near``).
         """
         candidates = []
         for key, orders in groups.items():
@@ -222,12 +226,11 @@ class PaymentReminderQueue(models.AbstractModel):
                 if regular:
                     candidates.append(ReminderCandidate(key, orders, step, regular[0]))
                 continue
+            last_order_at = max(orders.mapped("date_order"))
             closing = [
                 o
                 for o in orders
-                if o.payment_deadline
-                and o.payment_deadline - self._reminder_final_lead(company, o)
-                <= now + FINAL_HORIZON
+                if self._reminder_final_is_near(company, o, now, last_order_at)
             ]
             if closing:
                 anchor = min(closing, key=lambda o: o.payment_deadline)
@@ -242,6 +245,34 @@ class PaymentReminderQueue(models.AbstractModel):
         for candidate in candidates:
             if candidate.anchor._payment_reminder_has_payment_in_progress():
                 candidate.skip_reason = "payment_in_progress"
+
+    @api.model
+    def _reminder_skip_orders_replaced_by_paid(self, company, candidates, now):
+        """Seed 001: a customer who paid a later order (placed within the
+        replacement window after an unpaid one) is not reminded of the unpaid
+        one, and the agent is offered to cancel it as a likely duplicate.
+
+        A reminder about a replaced order is skipped (and covers the replaced
+        orders alone, so the others keep their own reminders); a reminder about
+        another order no longer covers the replaced ones.
+        """
+        if not candidates:
+            return
+        orders = self.env["sale.order"].union(*(c.orders for c in candidates))
+        replacements = orders._payment_reminder_paid_replacements()
+        if not replacements:
+            return
+        for order, later in replacements.items():
+            order._payment_reminder_offer_to_cancel_duplicate(later)
+        for candidate in candidates:
+            replaced = candidate.orders.filtered(lambda o: o in replacements)
+            if not replaced:
+                continue
+            if candidate.anchor in replaced:
+                candidate.orders = replaced
+                candidate.skip_reason = "replaced_by_paid"
+            else:
+                candidate.orders -= replaced
 
     @api.model
     def _reminder_skip_customers_who_paid_today(self, company, candidates, now):
@@ -351,15 +382,37 @@ class PaymentReminderQueue(models.AbstractModel):
         rules = self.env["payment.reminder.channel.rule"].search(
             [("company_id", "in", (False, company.id))]
         )
+        call_windows = self.env["payment.reminder.window"]._get_windows(company, "call")
         for candidate in candidates:
             for rule in rules:
-                if rule._matches(candidate) and self._reminder_channel_usable(
-                    candidate, rule.channel
+                if (
+                    rule._matches(candidate)
+                    and self._reminder_channel_usable(candidate, rule.channel)
+                    and self._reminder_channel_acts_in_time(
+                        company, candidate, rule.channel, call_windows
+                    )
                 ):
                     candidate.channel = rule.channel
                     break
             else:
                 candidate.skip_reason = "no_channel"
+
+    @api.model
+    def _reminder_channel_acts_in_time(self, company, candidate, channel, call_windows):
+        """Issue 11: a channel that cannot act before the order's deadline is not
+        chosen: a call whose next call window (from the reminder's moment)
+        starts at or after the deadline. Messages go out at their moment."""
+        deadline = candidate.anchor.payment_deadline
+        if channel != "phone" or not deadline or not candidate.scheduled_at:
+            return True
+        moment = candidate.scheduled_at
+        tz = shop_tz(company)
+        first_day = to_local(moment, tz).date()
+        for start, end, _window in call_windows._slots_between(first_day, 3, tz):
+            if end > moment:
+                return max(start, moment) < deadline
+        # No call window: the call is due at once.
+        return moment < deadline
 
     @api.model
     def _reminder_channel_usable(self, candidate, channel):

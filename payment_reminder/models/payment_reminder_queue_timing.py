@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from odoo import api, models
 
-from ..const import ROLL_DAYS
+from ..const import FINAL_HORIZON, ROLL_DAYS
 from ..utils import shop_tz, to_local
 
 
@@ -24,7 +24,10 @@ class PaymentReminderQueueTimingMixin(models.AbstractModel):
         for candidate in candidates:
             if candidate.step == "final":
                 scheduled_at = self._reminder_time_before_close(
-                    company, candidate.anchor, now
+                    company,
+                    candidate.anchor,
+                    now,
+                    last_order_at=self._reminder_last_order_at(candidate),
                 )
                 window = Window
             elif company.payment_reminder_cutoff_mode:
@@ -92,18 +95,109 @@ class PaymentReminderQueueTimingMixin(models.AbstractModel):
         return timedelta(minutes=company.payment_reminder_final_before)
 
     @api.model
-    def _reminder_time_before_close(self, company, order, now):
-        """Rules 7 and 8: the final reminder, shortly before the order closes."""
-        scheduled_at = order.payment_deadline - self._reminder_final_lead(
-            company, order
-        )
+    def _reminder_time_before_close(
+        self, company, order, now, not_before=None, last_order_at=None
+    ):
+        """Rules 7 and 8: the final reminder, shortly before the order closes,
+        and never where quiet hours would hold it past the deadline.
+
+        :param not_before: the earliest moment allowed besides the minimum
+            delay (the minimum interval after the previous contact)
+        :param last_order_at: when the customer last placed an order (default:
+            this one), for quiet hours
+        :return: the moment (naive UTC), or None when there is none left
+        """
+        deadline = order.payment_deadline
+        ideal = deadline - self._reminder_final_lead(company, order)
         if order.is_flash_sale:
-            scheduled_at = max(scheduled_at, now)
+            earliest = now
         else:
-            scheduled_at = max(
-                scheduled_at, self._reminder_earliest(company, order, now)
-            )
-        return scheduled_at if scheduled_at < order.payment_deadline else None
+            earliest = self._reminder_earliest(company, order, now)
+        if not_before:
+            earliest = max(earliest, not_before)
+        scheduled_at = max(ideal, earliest)
+        if scheduled_at >= deadline:
+            return None
+        return self._reminder_deadline_beats_quiet_hours(
+            company, order, scheduled_at, earliest, last_order_at or order.date_order
+        )
+
+    @api.model
+    def _reminder_deadline_beats_quiet_hours(
+        self, company, order, moment, earliest, last_order_at
+    ):
+        """Issue 11: quiet hours never hold a final reminder past its deadline.
+
+        ``moment`` when the customer's quiet hours do not hold it (or the
+        customer ordered too recently to be asleep); else the latest moment
+        before the deadline outside them: their end, when the sending cron
+        still gets it out before the deadline, else the last moment before they
+        start (the sending cron's interval before). None when that is before
+        ``earliest`` (the minimum interval or delay forbids it): no slot.
+        """
+        if self._reminder_customer_is_awake(company, moment, last_order_at):
+            return moment
+        quiet = order._payment_reminder_quiet_hours(moment)
+        if not quiet:
+            return moment
+        start, end = quiet
+        leeway = self._reminder_send_leeway(company)
+        if end <= order.payment_deadline - leeway:
+            return end
+        before = start - leeway
+        return before if before >= earliest else None
+
+    @api.model
+    def _reminder_customer_is_awake(self, company, moment, last_order_at):
+        """Issue 11: quiet hours protect sleep; a customer who placed an order
+        less than ``payment_reminder_quiet_grace_minutes`` before ``moment``
+        is awake (the midnight flash-sale buyer)."""
+        grace = timedelta(minutes=company.payment_reminder_quiet_grace_minutes)
+        return bool(grace) and last_order_at <= moment < last_order_at + grace
+
+    @api.model
+    def _reminder_last_order_at(self, candidate):
+        """When the candidate's customer last placed one of their unpaid orders."""
+        return max(candidate.orders.mapped("date_order"))
+
+    @api.model
+    def _reminder_send_leeway(self, company):
+        """How long before a moment a reminder must be due to surely go out by
+        then: the sending cron's interval."""
+        cron = self.env.ref(
+            "payment_reminder.ir_cron_send_due", raise_if_not_found=False
+        )
+        cron = cron and cron.sudo()
+        if cron and cron.interval_type in ("minutes", "hours"):
+            return timedelta(**{cron.interval_type: cron.interval_number})
+        return timedelta(minutes=5)
+
+    @api.model
+    def _reminder_quiet_span(self, company):
+        """How long the quiet hours last."""
+        start = company.payment_reminder_quiet_start
+        end = company.payment_reminder_quiet_end
+        return timedelta(hours=(end - start) % 24)
+
+    @api.model
+    def _reminder_final_is_near(self, company, order, now, last_order_at=None):
+        """Whether the final reminder of ``order`` is due within the planning
+        horizon: its moment, quiet hours considered, is less than
+        ``FINAL_HORIZON`` away."""
+        if not order.payment_deadline:
+            return False
+        horizon = now + FINAL_HORIZON
+        ideal = order.payment_deadline - self._reminder_final_lead(company, order)
+        if ideal <= horizon:
+            return True
+        # Quiet hours bring it forward by their length at most.
+        span = self._reminder_quiet_span(company) + self._reminder_send_leeway(company)
+        if ideal - span > horizon:
+            return False
+        moment = self._reminder_time_before_close(
+            company, order, now, last_order_at=last_order_at
+        )
+        return bool(moment) and moment <= horizon
 
     @api.model
     def _reminder_fit(self, start, end, earliest, deadline):
@@ -143,6 +237,19 @@ class PaymentReminderQueueTimingMixin(models.AbstractModel):
         for candidate in candidates:
             last = last_contacts.get(candidate.key)
             if not last or candidate.scheduled_at >= last + interval:
+                continue
+            if candidate.step == "final":
+                # Planned again, quiet hours and deadline considered.
+                candidate.scheduled_at = self._reminder_time_before_close(
+                    company,
+                    candidate.anchor,
+                    now,
+                    not_before=last + interval,
+                    last_order_at=self._reminder_last_order_at(candidate),
+                )
+                if not candidate.scheduled_at:
+                    candidate.scheduled_at = last + interval
+                    candidate.skip_reason = "too_soon"
                 continue
             candidate.scheduled_at = last + interval
             deadline = candidate.anchor.payment_deadline

@@ -11,7 +11,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..const import MAX_RETRIES, RETRY_DELAY, SEND_BATCH_SIZE
-from ..utils import commit_unless_testing, float_to_time, hour_of, to_local, to_utc
+from ..utils import commit_unless_testing
 
 _logger = logging.getLogger(__name__)
 
@@ -240,15 +240,15 @@ class PaymentReminderSendingMixin(models.AbstractModel):
         :param batch: the ``ReminderSendBatch`` of the reminders sent with this one
         """
         self.ensure_one()
-        skip_values = self._prepare_skip_values()
+        skip_values = self._prepare_skip_values(now)
         if skip_values:
             self.write(skip_values)
             return
         channel, detour = self._reminder_reachable_channel()
         if channel != "phone":
-            allowed = self._reminder_next_allowed_moment(now)
-            if allowed > now:
-                self.scheduled_at = allowed
+            hold_values = self._prepare_hold_values(now)
+            if hold_values:
+                self.write(hold_values)
                 return
         self.write(
             {
@@ -265,15 +265,20 @@ class PaymentReminderSendingMixin(models.AbstractModel):
             result = self.env._("%(result)s (%(detour)s)", result=result, detour=detour)
         self._reminder_log_attempt(now, result, batch)
 
-    def _prepare_skip_values(self):
+    def _prepare_skip_values(self, now=None):
         """The check before sending: what to write instead of sending when the
         order no longer needs it (empty: send)."""
         self.ensure_one()
+        now = now or fields.Datetime.now()
         order = self.order_id
         if order.state == "cancel":
             return {"state": "cancelled"}
         if not order.awaiting_payment:
             return {"state": "skipped", "skip_reason": "paid"}
+        if self._reminder_deadline_passed(now):
+            return {"state": "skipped", "skip_reason": "deadline_passed"}
+        if self._reminder_replaced_by_paid_order():
+            return {"state": "skipped", "skip_reason": "replaced_by_paid"}
         if order._payment_reminder_has_payment_in_progress():
             return {"state": "skipped", "skip_reason": "payment_in_progress"}
         if order.partner_id.commercial_partner_id.payment_reminder_opt_out:
@@ -293,27 +298,63 @@ class PaymentReminderSendingMixin(models.AbstractModel):
             values["scheduled_at"] = now + RETRY_DELAY
         self.write(values)
 
-    def _reminder_next_allowed_moment(self, now):
-        """``now``, or the end of the customer's quiet hours when ``now`` is in them."""
+    def _reminder_deadline_passed(self, now):
+        """Issue 11: nothing goes out once the order's deadline has passed,
+        whatever the order the crons run in: no message says "closes" at a time
+        already over."""
         self.ensure_one()
-        company = self.company_id
-        start = company.payment_reminder_quiet_start
-        end = company.payment_reminder_quiet_end
-        if start == end:
+        return self.order_id._payment_reminder_deadline_passed(now)
+
+    def _reminder_replaced_by_paid_order(self):
+        """Issue 11: the later paid order that replaces the order this
+        reminder is about (the queue skips it too; this catches a payment made
+        since the queue was last built). Empty when there is none."""
+        self.ensure_one()
+        order = self.order_id
+        return order._payment_reminder_paid_replacements().get(order, order.browse())
+
+    def _prepare_hold_values(self, now):
+        """Quiet hours: what to write to hold the reminder until they end
+        (empty: send now). Deadlines beat quiet hours (issue 11): a reminder is
+        never held past its order's deadline; it is skipped, no time left."""
+        self.ensure_one()
+        allowed = self._reminder_next_allowed_moment(now)
+        if allowed <= now:
+            return {}
+        if self.order_id._payment_reminder_deadline_passed(allowed):
+            return {"state": "skipped", "skip_reason": "no_slot"}
+        return {"scheduled_at": allowed}
+
+    def _reminder_next_allowed_moment(self, now):
+        """``now``, or the end of the customer's quiet hours when ``now`` is in
+        them and the customer did not just order."""
+        self.ensure_one()
+        quiet = self.order_id._payment_reminder_quiet_hours(now)
+        if not quiet or self._reminder_customer_just_ordered(now):
             return now
-        tz = self.order_id._payment_reminder_tz()
-        local = to_local(now, tz)
-        hour = hour_of(local)
-        day = local.date()
-        if start < end:
-            quiet = start <= hour < end
-        else:
-            quiet = hour >= start or hour < end
-            if hour >= start:
-                day += timedelta(days=1)
-        if not quiet:
-            return now
-        return to_utc(day, float_to_time(end), tz)
+        return quiet[1]
+
+    def _reminder_customer_just_ordered(self, now):
+        """Issue 11: quiet hours protect sleep; a customer who placed an order
+        in the last ``payment_reminder_quiet_grace_minutes`` is awake."""
+        self.ensure_one()
+        grace = self.company_id.payment_reminder_quiet_grace_minutes
+        if not grace:
+            return False
+        # Any order of the customer counts, whoever sold it.
+        return bool(
+            self.env["sale.order"]
+            .sudo()
+            .search_count(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("reminder_customer_key", "=", self.customer_key),
+                    ("date_order", ">", now - timedelta(minutes=grace)),
+                    ("date_order", "<=", now),
+                ],
+                limit=1,
+            )
+        )
 
     def _reminder_attempt_number(self):
         """The how-manyeth contact with this customer this reminder is."""

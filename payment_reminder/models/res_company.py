@@ -121,6 +121,21 @@ class ResCompany(models.Model):
         help="... until this hour: reminders due meanwhile wait until then. Equal "
         "hours mean no quiet hours.",
     )
+    payment_reminder_quiet_grace_minutes = fields.Integer(
+        string="Quiet hours skip recent buyers (minutes)",
+        default=60,
+        help="Quiet hours protect sleep: they do not apply to a customer who placed "
+        "an order this many minutes ago or less (a night flash-sale buyer is awake). "
+        "0: quiet hours apply to everyone.",
+    )
+    payment_reminder_replace_hours = fields.Integer(
+        string="A later paid order replaces (hours)",
+        default=24,
+        help="A customer who paid an order placed up to this many hours after an "
+        "unpaid one is not reminded of the unpaid one, and the agent is offered to "
+        "cancel it as a likely duplicate. 0: only a payment the same shop day stops "
+        "the reminders.",
+    )
     payment_reminder_max_call_attempts = fields.Integer(
         string="Calls without answer",
         default=3,
@@ -141,6 +156,8 @@ class ResCompany(models.Model):
         "payment_reminder_flash_remind_before",
         "payment_reminder_bad_payer_count",
         "payment_reminder_max_call_attempts",
+        "payment_reminder_quiet_grace_minutes",
+        "payment_reminder_replace_hours",
     )
     def _check_payment_reminder_settings(self):
         for company in self:
@@ -152,6 +169,8 @@ class ResCompany(models.Model):
                 company.payment_reminder_final_before,
                 company.payment_reminder_flash_deadline,
                 company.payment_reminder_flash_remind_before,
+                company.payment_reminder_quiet_grace_minutes,
+                company.payment_reminder_replace_hours,
             ]
             if any(number < 0 for number in numbers):
                 raise ValidationError(

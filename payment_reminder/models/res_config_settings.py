@@ -78,3 +78,9 @@ class ResConfigSettings(models.TransientModel):
     payment_reminder_quiet_end = fields.Float(
         related="company_id.payment_reminder_quiet_end", readonly=False
     )
+    payment_reminder_quiet_grace_minutes = fields.Integer(
+        related="company_id.payment_reminder_quiet_grace_minutes", readonly=False
+    )
+    payment_reminder_replace_hours = fields.Integer(
+        related="company_id.payment_reminder_replace_hours", readonly=False
+    )

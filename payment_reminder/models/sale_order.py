@@ -11,7 +11,7 @@ from odoo.osv import expression
 from odoo.tools import format_amount, format_datetime, format_time
 
 from ..const import CLOSE_BATCH_SIZE, ORDER_REMINDER_STATES, OUTCOMES
-from ..utils import commit_unless_testing, shop_tz, to_local
+from ..utils import commit_unless_testing, quiet_hours_around, shop_tz, to_local
 
 _logger = logging.getLogger(__name__)
 
@@ -118,6 +118,15 @@ class SaleOrder(models.Model):
         index=True,
         help="Orders with the same key belong to one customer for reminding: the "
         "customer's mobile number, else the commercial partner.",
+    )
+    reminder_replaced_by_id = fields.Many2one(
+        "sale.order",
+        string="Replaced by",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="A later order of the same customer, paid: this one is likely a "
+        "duplicate, and the customer is not reminded of it.",
     )
 
     # === COMPUTE METHODS === #
@@ -369,6 +378,25 @@ class SaleOrder(models.Model):
         action["context"] = {"search_default_group_by_state": False}
         return action
 
+    def action_payment_reminder_cancel_duplicate(self):
+        """Cancel these unpaid orders as duplicates of the later orders their
+        customers paid (the queue offers it when it finds one)."""
+        orders = self.filtered(
+            lambda order: order.reminder_replaced_by_id
+            and order.awaiting_payment
+            and order.state in ("draft", "sent")
+        )
+        for order in orders:
+            order._payment_reminder_close(
+                kind="manual",
+                reason=_(
+                    "Cancelled as a duplicate: the customer paid %(order)s, placed "
+                    "after it.",
+                    order=order.reminder_replaced_by_id.name,
+                ),
+            )
+        return True
+
     def _payment_reminder_call_activities(self):
         """The reminder calls planned on these orders, the earliest first."""
         call_type = self.env.ref(
@@ -445,6 +473,8 @@ class SaleOrder(models.Model):
         self.order_line.fetch(["currency_id"])
         self.with_context(disable_cancel_warning=True)._action_cancel()
         self.reminder_closed_kind = kind
+        # Nothing left to decide about a duplicate that is closed.
+        self._payment_reminder_duplicate_offers().sudo().unlink()
         # One insert for the whole batch: closing is a cron's bulk work.
         self._message_log_batch(
             {order.id: reason or order._payment_reminder_close_note() for order in self}
@@ -569,6 +599,136 @@ class SaleOrder(models.Model):
             )
         )
         return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
+    # === BUSINESS METHODS: a later paid order replaces an unpaid one === #
+
+    def _payment_reminder_paid_replacements(self):
+        """The paid order replacing each of these unpaid orders, if any.
+
+        Seed 001: a customer who paid an order placed after their unpaid one
+        (same customer key) within the company's replacement window
+        (``payment_reminder_replace_hours``) made their decision: the unpaid
+        one is likely a duplicate, not to be reminded. Paid means as for rule
+        2 (a confirmed order not awaiting payment), or a payment authorized or
+        confirmed that the web shop has not post-processed yet.
+
+        :return: {unpaid order: the earliest later paid order replacing it}
+        """
+        orders = self.filtered(
+            lambda order: order.date_order
+            and order.company_id.payment_reminder_replace_hours
+        )
+        if not orders:
+            return {}
+        windows = {
+            order: timedelta(hours=order.company_id.payment_reminder_replace_hours)
+            for order in orders
+        }
+        # Any order of the customer counts, whoever sold it, and the payments
+        # tell: read as superuser, returned in the caller's environment.
+        paid = self.sudo().search_fetch(
+            [
+                ("company_id", "in", orders.company_id.ids),
+                (
+                    "reminder_customer_key",
+                    "in",
+                    list(set(orders.mapped("reminder_customer_key"))),
+                ),
+                ("date_order", ">", min(orders.mapped("date_order"))),
+                (
+                    "date_order",
+                    "<=",
+                    max(order.date_order + windows[order] for order in orders),
+                ),
+                ("awaiting_payment", "=", False),
+                ("state", "!=", "cancel"),
+                "|",
+                ("state", "=", "sale"),
+                ("transaction_ids.state", "in", ("authorized", "done")),
+            ],
+            ["company_id", "reminder_customer_key", "date_order"],
+            order="date_order, id",
+        )
+        later_orders = paid.with_env(self.env).grouped(
+            lambda order: (order.company_id, order.reminder_customer_key)
+        )
+        replacements = {}
+        for order in orders:
+            for later in later_orders.get(
+                (order.company_id, order.reminder_customer_key), []
+            ):
+                if (
+                    order.date_order
+                    < later.date_order
+                    <= (order.date_order + windows[order])
+                ):
+                    replacements[order] = later
+                    break
+        return replacements
+
+    def _payment_reminder_offer_to_cancel_duplicate(self, later):
+        """Offer to cancel this order, which the paid order ``later`` replaces:
+        the order says it is replaced (its *Cancel as duplicate* button shows)
+        and its salesperson, else the first member of the reminder team, gets
+        an activity to decide. Offered once per order."""
+        self.ensure_one()
+        if self.reminder_replaced_by_id == later:
+            return
+        self.reminder_replaced_by_id = later
+        offer_type = self.env.ref(
+            "payment_reminder.mail_activity_type_duplicate", raise_if_not_found=False
+        )
+        agent = (
+            self.user_id.filtered(lambda user: not user.share)
+            or (self.company_id.payment_reminder_team_ids[:1])
+        )
+        if not offer_type or not agent or self._payment_reminder_duplicate_offers():
+            return
+        self.activity_schedule(
+            activity_type_id=offer_type.id,
+            summary=_("Likely a duplicate of %(order)s", order=later.name),
+            note=_(
+                "The customer paid %(order)s, placed %(placed)s, after this order: "
+                "they are not reminded of this one. Cancel it as a duplicate if it "
+                "is one.",
+                order=later.name,
+                placed=later._payment_reminder_format_datetime(later.date_order),
+            ),
+            user_id=agent.id,
+        )
+
+    def _payment_reminder_duplicate_offers(self):
+        """The open offers to cancel these orders as duplicates."""
+        offer_type = self.env.ref(
+            "payment_reminder.mail_activity_type_duplicate", raise_if_not_found=False
+        )
+        return self.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == offer_type
+        )
+
+    # === BUSINESS METHODS: deadlines and quiet hours === #
+
+    def _payment_reminder_deadline_passed(self, now):
+        """Whether the order is past the moment it closes: its deadline, or the
+        payment promise that holds it open."""
+        self.ensure_one()
+        closes_at = max(
+            filter(None, (self.payment_deadline, self.reminder_promised_at)),
+            default=None,
+        )
+        return bool(closes_at) and closes_at <= now
+
+    def _payment_reminder_quiet_hours(self, moment):
+        """The quiet hours of the customer (their time zone, else the shop's)
+        holding ``moment`` (naive UTC), as (start, end) naive UTC; None when
+        ``moment`` is outside them."""
+        self.ensure_one()
+        company = self.company_id
+        return quiet_hours_around(
+            moment,
+            self._payment_reminder_tz(),
+            company.payment_reminder_quiet_start,
+            company.payment_reminder_quiet_end,
+        )
 
     # === BUSINESS METHODS: what reminder messages say === #
 
