@@ -49,8 +49,10 @@ class TestQueueRules(PaymentReminderCommon):
         )
 
     def test_rule2_no_reminder_when_another_order_was_paid_the_same_day(self):
+        # Paid first, then another order left unpaid (a later paid order is a
+        # replacement: see test_replaced_*).
+        self._paid_order(self.customer, MORNING - timedelta(minutes=20))
         unpaid = self._order(self.customer, MORNING)
-        self._paid_order(self.customer, MORNING + timedelta(minutes=20))
         self.build(NOW)
         reminder = self.reminders_of(self.customer)
         self.assertEqual(reminder.state, "skipped")
@@ -71,6 +73,57 @@ class TestQueueRules(PaymentReminderCommon):
         self.build(NOW)
         self.assertEqual(self.reminders_of(self.customer).skip_reason, "paid_same_day")
 
+    def test_replaced_a_later_paid_order_stops_reminders_about_the_earlier_one(self):
+        # Ordered at 22:30, ordered again after midnight and paid that one: not
+        # the same shop day, still the customer's decision.
+        agent = new_test_user(
+            self.env, login="li.ming", groups="sales_team.group_sale_salesman"
+        )
+        first = self._order(
+            self.customer, shop_time(2026, 11, 10, 22, 30), user_id=agent.id
+        )
+        later = self._paid_order(self.customer, shop_time(2026, 11, 11, 0, 20))
+        self.build(NOW)
+        reminder = self.reminders_of(self.customer)
+        self.assertEqual(
+            (reminder.state, reminder.skip_reason), ("skipped", "replaced_by_paid")
+        )
+        self.assertEqual(reminder.order_ids, first)
+        # The agent is offered to cancel it as a likely duplicate, once.
+        self.assertEqual(first.reminder_replaced_by_id, later)
+        offer = first._payment_reminder_duplicate_offers()
+        self.assertEqual(offer.user_id, agent)
+        self.assertIn(later.name, offer.summary)
+        self.build(NOW + timedelta(minutes=15))
+        self.assertEqual(first._payment_reminder_duplicate_offers(), offer)
+        first.with_user(agent).action_payment_reminder_cancel_duplicate()
+        self.assertEqual(first.state, "cancel")
+        self.assertEqual(first.reminder_closed_kind, "manual")
+        self.assertIn("Cancelled as a duplicate", first.message_ids[0].body)
+        self.assertFalse(offer.exists())
+        self.assertEqual(later.state, "sale")
+
+    def test_replaced_only_by_an_order_placed_within_the_window(self):
+        self._order(self.customer, MORNING - timedelta(hours=25))
+        self._paid_order(self.customer, MORNING)
+        self.build(NOW)
+        reminder = self.reminders_of(self.customer)
+        self.assertEqual(reminder.state, "planned")
+        self.company.payment_reminder_replace_hours = 26
+        self.build(NOW)
+        self.assertEqual(reminder.skip_reason, "replaced_by_paid")
+
+    def test_replaced_order_leaves_the_reminder_of_a_newer_unpaid_one(self):
+        replaced = self._order(self.customer, shop_time(2026, 11, 10, 20, 0))
+        paid = self._paid_order(self.customer, shop_time(2026, 11, 10, 21, 0))
+        newer = self._order(self.customer, MORNING)
+        self.build(NOW)
+        reminder = self.reminders_of(self.customer)
+        self.assertEqual(reminder.state, "planned")
+        self.assertEqual(reminder.order_id, newer)
+        self.assertEqual(reminder.order_ids, newer)
+        self.assertEqual(replaced.reminder_replaced_by_id, paid)
+
     def test_rule3_one_mobile_on_two_partner_records_is_one_customer(self):
         twin = self._customer("Wang Fang (2nd account)", "+86 138 0013 8001")
         order_a = self._order(self.customer, MORNING - timedelta(minutes=30))
@@ -87,7 +140,10 @@ class TestQueueRules(PaymentReminderCommon):
         self._order(self.customer, MORNING)
         self._paid_order(twin, MORNING + timedelta(minutes=5))
         self.build(NOW)
-        self.assertEqual(self.reminders_of(self.customer).skip_reason, "paid_same_day")
+        # The twin's paid order replaces the unpaid one: one customer.
+        self.assertEqual(
+            self.reminders_of(self.customer).skip_reason, "replaced_by_paid"
+        )
 
     def test_rule3_landline_numbers_do_not_merge_customers(self):
         one = self._customer("Office A", None, phone="+86 10 6552 9988")

@@ -185,6 +185,103 @@ class TestQueueTiming(PaymentReminderCommon):
         )
         self.assertTrue(order.is_flash_sale)
 
+    # === DEADLINES BEAT QUIET HOURS (issue 11) === #
+
+    def final_at(self, placed_at, now, partner=None, **order_values):
+        """The final reminder of an order placed at ``placed_at``, built at
+        ``now`` (shop time)."""
+        partner = partner or self.customer
+        self._order(partner, placed_at, **order_values)
+        with freeze_time(now):
+            self.build(now)
+        return self.reminders_of(partner, step="final")
+
+    def test_final_reminder_of_an_order_closing_in_quiet_hours_goes_before(self):
+        # Closes on the 11th at 23:10: 30 minutes before is in quiet hours, and
+        # they end after the deadline. The last moment before they start, the
+        # sending cron's interval before, is planned two hours ahead.
+        final = self.final_at(
+            shop_time(2026, 11, 8, 23, 10), shop_time(2026, 11, 11, 19, 50)
+        )
+        self.assertFalse(final)
+        now = shop_time(2026, 11, 11, 20, 0)
+        with freeze_time(now):
+            self.build(now)
+        final = self.reminders_of(self.customer, step="final")
+        self.assertEqual(final.state, "planned")
+        self.assertEqual(final.scheduled_at, shop_time(2026, 11, 11, 21, 55))
+        self.assertEqual(final.channel, "sms")
+
+    def test_final_reminder_of_an_order_closing_at_0850_goes_the_evening_before(self):
+        final = self.final_at(
+            shop_time(2026, 11, 8, 8, 50), shop_time(2026, 11, 10, 20, 0)
+        )
+        self.assertEqual(final.scheduled_at, shop_time(2026, 11, 10, 21, 55))
+
+    def test_final_reminder_waits_for_the_end_of_quiet_hours_when_it_fits(self):
+        # Closes at 09:20: quiet hours end at 09:00, time enough.
+        final = self.final_at(
+            shop_time(2026, 11, 8, 9, 20), shop_time(2026, 11, 11, 7, 30)
+        )
+        self.assertEqual(final.scheduled_at, shop_time(2026, 11, 11, 9, 0))
+
+    def test_final_reminder_before_quiet_hours_the_minimum_interval_allowing(self):
+        placed = shop_time(2026, 11, 8, 8, 50)
+        self._order(self.customer, placed)
+        with freeze_time(placed + timedelta(minutes=30)):
+            self.build(placed + timedelta(minutes=30))
+        first = self.reminders_of(self.customer, step="first")
+        # Contacted at 19:30: 21:55 is two hours later, still allowed.
+        self.mark_done(first, shop_time(2026, 11, 10, 19, 30))
+        now = shop_time(2026, 11, 10, 20, 0)
+        with freeze_time(now):
+            self.build(now)
+        final = self.reminders_of(self.customer, step="final")
+        self.assertEqual(final.scheduled_at, shop_time(2026, 11, 10, 21, 55))
+        # Contacted at 20:30 instead: no moment before the deadline is both
+        # outside quiet hours and two hours after it.
+        first.done_at = shop_time(2026, 11, 10, 20, 30)
+        with freeze_time(now + timedelta(minutes=15)):
+            self.build(now + timedelta(minutes=15))
+        self.assertEqual((final.state, final.skip_reason), ("skipped", "too_soon"))
+
+    def test_midnight_flash_sale_buyer_is_awake_quiet_hours_do_not_apply(self):
+        placed = shop_time(2026, 11, 11, 0, 2)
+        final = self.final_at(
+            placed, placed + timedelta(minutes=13), product=self.product_flash
+        )
+        self.assertEqual(final.scheduled_at, placed + timedelta(minutes=15))
+        self.assertEqual(final.channel, "sms")
+
+    def test_without_the_grace_a_midnight_flash_sale_has_no_slot(self):
+        self.company.payment_reminder_quiet_grace_minutes = 0
+        placed = shop_time(2026, 11, 11, 0, 2)
+        final = self.final_at(
+            placed, placed + timedelta(minutes=13), product=self.product_flash
+        )
+        self.assertEqual((final.state, final.skip_reason), ("skipped", "no_slot"))
+
+    def test_a_call_that_cannot_happen_before_the_deadline_is_not_chosen(self):
+        self.env["payment.reminder.channel.rule"].create(
+            {
+                "name": "Before close: call",
+                "sequence": 5,
+                "step": "final",
+                "channel": "phone",
+            }
+        )
+        now = shop_time(2026, 11, 11, 20, 0)
+        # Reminded at 21:55, after the last call window (19:00-21:00): the
+        # next one is tomorrow at 11:00, after the 23:10 deadline.
+        late = self.final_at(shop_time(2026, 11, 8, 23, 10), now)
+        self.assertEqual(late.channel, "sms")
+        # Reminded at 20:10, inside the evening call window.
+        early = self.final_at(
+            shop_time(2026, 11, 8, 20, 40), now, partner=self.returning_customer
+        )
+        self.assertEqual(early.scheduled_at, shop_time(2026, 11, 11, 20, 10))
+        self.assertEqual(early.channel, "phone")
+
     def test_no_slot_before_the_deadline(self):
         self.company.payment_reminder_deadline_hours = 1
         self._order(self.customer, shop_time(2026, 11, 11, 21, 45))

@@ -165,6 +165,57 @@ class TestSend(PaymentReminderSendCommon):
             self.send_due(shop_time(2026, 11, 11, 21, 15))
         self.assertEqual(reminder.scheduled_at, shop_time(2026, 11, 12, 8, 0))
 
+    # === DEADLINES (issue 11) === #
+
+    def test_nothing_goes_out_after_the_deadline(self):
+        # Due before the deadline; the sending run comes after it, before the
+        # closing cron ran.
+        deadline = self.order.payment_deadline
+        reminder = self.due_reminder(
+            self.order, "sms", deadline - timedelta(minutes=30), step="final"
+        )
+        with self.mockSMSGateway():
+            self.send_due(deadline + timedelta(minutes=5))
+        self.assertEqual(self._sms, [])
+        self.assertEqual(
+            (reminder.state, reminder.skip_reason), ("skipped", "deadline_passed")
+        )
+        self.assertFalse(self.chatter_lines(self.order))
+
+    def test_quiet_hours_never_hold_a_reminder_past_the_deadline(self):
+        order = self._order(self.returning_customer, shop_time(2026, 11, 8, 23, 10))
+        reminder = self.due_reminder(
+            order, "sms", shop_time(2026, 11, 11, 22, 40), step="final"
+        )
+        with self.mockSMSGateway():
+            self.send_due(shop_time(2026, 11, 11, 22, 40))
+        self.assertEqual(self._sms, [])
+        self.assertEqual((reminder.state, reminder.skip_reason), ("skipped", "no_slot"))
+
+    def test_quiet_hours_do_not_apply_to_a_customer_who_just_ordered(self):
+        placed = shop_time(2026, 11, 11, 23, 40)
+        order = self._order(self.returning_customer, placed)
+        reminder = self.due_reminder(order, "sms", placed + timedelta(minutes=15))
+        # Another customer who ordered in the morning sleeps.
+        sleeping = self.due_reminder(self.order, "sms", placed + timedelta(minutes=15))
+        with self.mockSMSGateway():
+            self.send_due(placed + timedelta(minutes=15))
+        self.assertSMSIapSent(["+8613800138002"])
+        self.assertEqual(len(self._sms), 1)
+        self.assertEqual(reminder.state, "done")
+        self.assertEqual(sleeping.state, "planned")
+        self.assertEqual(sleeping.scheduled_at, shop_time(2026, 11, 12, 9, 0))
+
+    def test_a_later_order_paid_since_the_queue_was_built_stops_the_reminder(self):
+        reminder = self.due_reminder(self.order, "sms")
+        self._paid_order(self.customer, PLACED + timedelta(minutes=10))
+        with self.mockSMSGateway():
+            self.send_due(MORNING)
+        self.assertEqual(self._sms, [])
+        self.assertEqual(
+            (reminder.state, reminder.skip_reason), ("skipped", "replaced_by_paid")
+        )
+
     # === PHONE === #
 
     def test_call_is_an_activity_in_the_next_call_window_with_the_script(self):

@@ -13,13 +13,21 @@ class TestSettings(PaymentReminderCommon):
             settings.payment_reminder_min_delay = 45
             settings.payment_reminder_deadline_hours = 48
             settings.payment_reminder_cutoff_mode = True
+            settings.payment_reminder_quiet_grace_minutes = 30
+            settings.payment_reminder_replace_hours = 48
         self.assertEqual(self.company.payment_reminder_min_delay, 45)
+        self.assertEqual(self.company.payment_reminder_quiet_grace_minutes, 30)
+        self.assertEqual(self.company.payment_reminder_replace_hours, 48)
         self.assertEqual(self.company.payment_reminder_deadline_hours, 48)
         self.assertTrue(self.company.payment_reminder_cutoff_mode)
 
     def test_negative_delays_are_refused(self):
         with self.assertRaises(ValidationError):
             self.company.payment_reminder_min_delay = -5
+        with self.assertRaises(ValidationError):
+            self.company.payment_reminder_quiet_grace_minutes = -1
+        with self.assertRaises(ValidationError):
+            self.company.payment_reminder_replace_hours = -24
 
     def test_deadline_shorter_than_the_minimum_delay_is_refused(self):
         with self.assertRaises(ValidationError):

@@ -39,10 +39,6 @@ from odoo.tools import SQL, html2plaintext
 from .common import PaymentReminderSendCommon, shop_time
 
 STEP = timedelta(minutes=5)
-# A paid order placed this long after an unpaid one replaces it (issue 11).
-REPLACE_WINDOW = timedelta(hours=24)
-# Quiet hours do not apply to a customer who ordered this recently (issue 11).
-QUIET_GRACE = timedelta(minutes=60)
 # Skip reasons that say why an order could not be reminded before it closed;
 # a reminder skipped because its deadline had passed explains nothing.
 EXPLAINED_SKIPS = {
@@ -264,15 +260,15 @@ class TestShopDay(PaymentReminderSendCommon):
         """Run ``actions`` when the sending cron checks its first reminder: a
         payment landing while the worker is busy with the batch."""
         Reminder = type(self.Reminder)
-        original = Reminder._reminder_check_before_send
+        original = Reminder._prepare_skip_values
         pending = list(actions)
 
-        def check(reminder):
+        def check(reminder, *args, **kwargs):
             while pending:
                 pending.pop(0)()
-            return original(reminder)
+            return original(reminder, *args, **kwargs)
 
-        return patch.object(Reminder, "_reminder_check_before_send", check)
+        return patch.object(Reminder, "_prepare_skip_values", check)
 
     def run_send(self, day, now, during):
         Message = self.env["mail.message"]
@@ -406,6 +402,7 @@ class TestShopDay(PaymentReminderSendCommon):
     def contacts_after_payment(self, day):
         """(c) Reminders that went out after the customer paid what they were
         about, or paid a later order that replaces it."""
+        window = timedelta(hours=self.company.payment_reminder_replace_hours)
         offending = []
         for c in day.contacts:
             for order in c.orders:
@@ -421,7 +418,7 @@ class TestShopDay(PaymentReminderSendCommon):
                         and later != order
                         and order.date_order
                         < later.date_order
-                        <= order.date_order + REPLACE_WINDOW
+                        <= order.date_order + window
                         and paid_at <= c.at
                     ):
                         offending.append(
@@ -453,6 +450,7 @@ class TestShopDay(PaymentReminderSendCommon):
             company.payment_reminder_quiet_start,
             company.payment_reminder_quiet_end,
         )
+        grace = timedelta(minutes=company.payment_reminder_quiet_grace_minutes)
         offending = []
         for c in day.contacts:
             if c.kind == "call":
@@ -465,7 +463,7 @@ class TestShopDay(PaymentReminderSendCommon):
             just_ordered = self.env["sale.order"].search_count(
                 [
                     ("reminder_customer_key", "=", c.key),
-                    ("date_order", ">", c.at - QUIET_GRACE),
+                    ("date_order", ">", c.at - grace),
                     ("date_order", "<=", c.at),
                 ]
             )
