@@ -14,6 +14,41 @@ class MailActivity(models.Model):
         readonly=True,
         help="The reminder this call was planned for: its result is logged there.",
     )
+    # What is at stake in a call, for My Calls to list the largest first.
+    payment_reminder_currency_id = fields.Many2one(
+        related="payment_reminder_id.company_currency_id",
+        string="Reminder currency",
+    )
+    payment_reminder_amount = fields.Monetary(
+        related="payment_reminder_id.amount_unpaid_company",
+        string="At stake",
+        store=True,
+        currency_field="payment_reminder_currency_id",
+        help="What the customer left unpaid, in the company currency.",
+    )
+    payment_reminder_deadline = fields.Datetime(
+        related="payment_reminder_id.order_id.payment_deadline",
+        string="Order closes",
+        store=True,
+        help="When the order closes if it stays unpaid: the time left to call.",
+    )
+
+    # === CRUD METHODS === #
+
+    def unlink(self):
+        # A call deleted without being logged was not made.
+        calls = self.sudo().payment_reminder_id.filtered(
+            lambda reminder: reminder.state == "calling"
+        )
+        res = super().unlink()
+        if calls:
+            still_open = (
+                self.sudo()
+                .search([("payment_reminder_id", "in", calls.ids)])
+                .payment_reminder_id
+            )
+            (calls - still_open).write({"state": "cancelled"})
+        return res
 
     # === ACTION METHODS === #
 
@@ -35,6 +70,16 @@ class MailActivity(models.Model):
         )
 
     # === BUSINESS METHODS === #
+
+    def _action_done(self, feedback=False, attachment_ids=None):
+        # Mark Done on a reminder call: the call was made, with no details
+        # (Log call result records what it gave).
+        calls = self.sudo().payment_reminder_id.filtered(
+            lambda reminder: reminder.state == "calling"
+        )
+        if calls:
+            calls._reminder_calls_marked_done(fields.Datetime.now(), feedback)
+        return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
 
     def _payment_reminder_is_call(self):
         self.ensure_one()

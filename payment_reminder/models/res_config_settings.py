@@ -69,3 +69,6 @@ class ResConfigSettings(models.TransientModel):
     payment_reminder_quiet_end = fields.Float(
         related="company_id.payment_reminder_quiet_end", readonly=False
     )
+    payment_reminder_busy_day = fields.Boolean(
+        related="company_id.payment_reminder_busy_day", readonly=False
+    )
