@@ -18,3 +18,6 @@ from . import test_reports
 from . import test_i18n
 from . import test_agent
 from . import test_tours
+from . import test_calls
+from . import test_control_group
+from . import test_currency
