@@ -316,10 +316,11 @@ class PaymentReminder(models.Model):
             )
             reminder.is_recovered = bool(payments)
 
-    @api.depends("amount_unpaid", "currency_id", "order_id.date_order")
+    @api.depends("amount_unpaid", "currency_id")
     def _compute_amount_unpaid_company(self):
         # The queue writes the exact figure (each covered order converted, all
-        # currencies); this is for reminders made without it.
+        # currencies); this is for reminders made without it. Not recomputed
+        # when the order's date changes (confirming it moves it to that day).
         for reminder in self:
             order = reminder.order_id
             reminder.amount_unpaid_company = (

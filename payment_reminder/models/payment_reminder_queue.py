@@ -621,6 +621,14 @@ class PaymentReminderQueue(models.AbstractModel):
         queue is refreshed for tens of thousands of planned reminders.
         """
         changed = {}
+        # Written with the amount it converts, else computed from it alone.
+        if "amount_unpaid_company" in values and (
+            reminder.currency_id.id != values.get("currency_id")
+            or not reminder.currency_id.is_zero(
+                reminder.amount_unpaid - values.get("amount_unpaid", 0.0)
+            )
+        ):
+            changed["amount_unpaid_company"] = values["amount_unpaid_company"]
         for name, value in values.items():
             current = reminder[name]
             field = reminder._fields[name]

@@ -375,9 +375,9 @@ class TestSheetsPdf(ReminderDayCommon, HttpCase):
             "Lift: +0.0 percentage points: too few to tell (fewer than 30 "
             "customers in an arm)",
             # Per channel (these reminders have none) and per agent.
-            "- 3 / 6 1 / 2 +0.0: too few to tell",
-            "Qian Yu 1 / 3 0 / 1 +33.3: too few to tell",
-            "Zhou Min 2 / 3 1 / 1 -33.3: too few to tell",
+            "- 3 / 6 1 / 2 +0.0 : too few to tell",
+            "Qian Yu 1 / 3 0 / 1 +33.3 : too few to tell",
+            "Zhou Min 2 / 3 1 / 1 -33.3 : too few to tell",
             "Intent to treat",
             "(Wald), 95 %",
         )
