@@ -43,6 +43,7 @@
         "views/payment_reminder_channel_rule_views.xml",
         "views/sale_order_views.xml",
         "views/res_partner_views.xml",
+        "views/res_users_views.xml",
         "views/payment_reminder_reason_views.xml",
         "views/mail_activity_views.xml",
         "views/res_config_settings_views.xml",

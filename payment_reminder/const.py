@@ -27,6 +27,8 @@ STATES = [
     ("skipped", "Skipped"),
     ("failed", "Failed"),
     ("cancelled", "Cancelled"),
+    # A phone reminder handed to its agent: done only once the call is made.
+    ("calling", "Call to make"),
 ]
 SKIP_REASONS = [
     ("paid", "Paid meanwhile"),
@@ -59,6 +61,18 @@ OUTCOMES = [
     ("no_answer", "No answer"),
     ("hung_up_angry", "Hung up angry"),
     ("payment_problem", "Payment problem"),
+    # Mark Done on the call activity: made, nothing logged about it.
+    ("done_no_details", "Call made, no details"),
+]
+# Why a reminder that would have been a call is a message instead.
+CALL_OVERFLOW_REASONS = [
+    ("call_capacity", "The agent's calls for the day are full"),
+    ("busy_day", "Busy day: messages instead of calls"),
+]
+# The two arms of the control group, drawn once per customer and cycle.
+ARMS = [
+    ("remind", "Reminded"),
+    ("control", "Control group"),
 ]
 # Where an order stands for reminding (sale.order.reminder_state).
 ORDER_REMINDER_STATES = [
@@ -76,9 +90,13 @@ WINDOW_TYPES = [
     ("call", "Call window"),
 ]
 
-# Which reminders the sheets count: customers reminded, and the control group.
+# Which reminders the sheets count: customers reminded (a call counts once it
+# was made), and the control group.
 REMINDED_DOMAIN = [("state", "=", "done")]
 CONTROL_DOMAIN = [("state", "=", "skipped"), ("skip_reason", "=", "control")]
+# The states in which a reminder was given to an agent or sent: what a call
+# handed out counts against the agent's daily capacity with.
+CALL_LOAD_STATES = ("planned", "calling", "done")
 
 # === TUNING === #
 
@@ -98,3 +116,10 @@ PAYMENT_RACE_WINDOW = timedelta(minutes=10)
 PAYMENT_RACE_LOOKBACK = timedelta(hours=1)
 # Closing: orders cancelled per committed batch.
 CLOSE_BATCH_SIZE = 500
+# Calls: the hours left an order that never closes is worth in the expected
+# value of a call (amount x time left).
+NO_DEADLINE_HOURS = 7 * 24
+# Lift: both arms need this many customers before a difference means anything,
+# and the 95 % two-sided normal quantile of its interval.
+MIN_ARM_SIZE = 30
+Z_95 = 1.959964

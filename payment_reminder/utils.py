@@ -1,8 +1,10 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Small helpers that are no model: the shop's time and day, and what a cron
-needs to work in committed batches beside other workers."""
+"""Small helpers that are no model: the shop's time and day, what a cron
+needs to work in committed batches beside other workers, and the interval of
+the lift."""
 
+import math
 import threading
 from datetime import datetime, time, timedelta
 
@@ -100,3 +102,21 @@ def try_advisory_lock(env, company, name):
         )
     )
     return rows[0][0]
+
+
+# === STATISTICS === #
+
+
+def difference_interval(paid_a, size_a, paid_b, size_b, z):
+    """The difference of two proportions, ``paid_a / size_a - paid_b / size_b``,
+    with its confidence interval by the normal approximation (Wald):
+    ``d ± z * sqrt(pa (1 - pa) / na + pb (1 - pb) / nb)``.
+
+    :return: (difference, low, high), as fractions; None when an arm is empty
+    """
+    if not size_a or not size_b:
+        return None
+    rate_a, rate_b = paid_a / size_a, paid_b / size_b
+    difference = rate_a - rate_b
+    error = math.sqrt(rate_a * (1 - rate_a) / size_a + rate_b * (1 - rate_b) / size_b)
+    return difference, difference - z * error, difference + z * error

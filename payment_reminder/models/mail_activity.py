@@ -25,6 +25,25 @@ class MailActivity(models.Model):
         help="Due today or overdue, today being the shop's day in its time zone.",
     )
 
+    # What is at stake in a call, for My Calls to list the largest first.
+    payment_reminder_currency_id = fields.Many2one(
+        related="payment_reminder_id.company_currency_id",
+        string="Reminder currency",
+    )
+    payment_reminder_amount = fields.Monetary(
+        related="payment_reminder_id.amount_unpaid_company",
+        string="At stake",
+        store=True,
+        currency_field="payment_reminder_currency_id",
+        help="What the customer left unpaid, in the company currency.",
+    )
+    payment_reminder_deadline = fields.Datetime(
+        related="payment_reminder_id.order_id.payment_deadline",
+        string="Order closes",
+        store=True,
+        help="When the order closes if it stays unpaid: the time left to call.",
+    )
+
     # === COMPUTE METHODS === #
 
     @api.depends("date_deadline", "payment_reminder_id.company_id")
@@ -58,6 +77,23 @@ class MailActivity(models.Model):
         )
         return due if (operator == "=") == value else ["!", *due]
 
+    # === CRUD METHODS === #
+
+    def unlink(self):
+        # A call deleted without being logged was not made.
+        calls = self.sudo().payment_reminder_id.filtered(
+            lambda reminder: reminder.state == "calling"
+        )
+        res = super().unlink()
+        if calls:
+            still_open = (
+                self.sudo()
+                .search([("payment_reminder_id", "in", calls.ids)])
+                .payment_reminder_id
+            )
+            (calls - still_open).write({"state": "cancelled"})
+        return res
+
     # === ACTION METHODS === #
 
     def action_feedback_schedule_next(self, feedback=False, attachment_ids=None):
@@ -78,6 +114,16 @@ class MailActivity(models.Model):
         )
 
     # === BUSINESS METHODS === #
+
+    def _action_done(self, feedback=False, attachment_ids=None):
+        # Mark Done on a reminder call: the call was made, with no details
+        # (Log call result records what it gave).
+        calls = self.sudo().payment_reminder_id.filtered(
+            lambda reminder: reminder.state == "calling"
+        )
+        if calls:
+            calls._reminder_calls_marked_done(fields.Datetime.now(), feedback)
+        return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
 
     def _payment_reminder_is_call(self):
         self.ensure_one()

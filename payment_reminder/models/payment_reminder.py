@@ -20,7 +20,15 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from ..const import CHANNELS, OUTCOMES, RESULTS, SKIP_REASONS, STATES, STEPS
+from ..const import (
+    CALL_OVERFLOW_REASONS,
+    CHANNELS,
+    OUTCOMES,
+    RESULTS,
+    SKIP_REASONS,
+    STATES,
+    STEPS,
+)
 from ..utils import commit_unless_testing, shop_day
 from .payment_reminder_queue import ReminderCandidate
 
@@ -109,8 +117,11 @@ class PaymentReminder(models.Model):
     )
     currency_id = fields.Many2one("res.currency", required=True)
     amount_unpaid = fields.Monetary(
+        # Amounts of several currencies never add up: sums are made in the
+        # company currency (amount_unpaid_company).
+        aggregator=None,
         help="What the customer left unpaid in the reminder's currency, summed over "
-        "the orders it covers.",
+        "the orders it covers in that currency.",
     )
     amount_unpaid_other = fields.Char(
         string="Unpaid in other currencies",
@@ -198,6 +209,7 @@ class PaymentReminder(models.Model):
     amount_recovered = fields.Monetary(
         compute="_compute_recovery",
         store=True,
+        aggregator=None,
         help="What the customer paid after this reminder, in the reminder's currency.",
     )
     paid_at = fields.Datetime(
@@ -218,8 +230,54 @@ class PaymentReminder(models.Model):
         store=True,
         aggregator="sum",
         digits=(16, 2),
-        help="Recovered / unpaid. Grouped, it is the sum recovered over the sum "
-        "unpaid, never an average of the reminders' rates.",
+        help="Recovered / unpaid, in the company currency. Grouped, it is the sum "
+        "recovered over the sum unpaid, never an average of the reminders' rates.",
+    )
+
+    # Calls, the control-group cycle, and the amounts in the company currency.
+    overflow_reason = fields.Selection(
+        CALL_OVERFLOW_REASONS,
+        string="Not a call because",
+        readonly=True,
+        help="The channel rules chose a call, but the agent's calls for the day "
+        "were full or it is a busy day: the next channel of the ladder was used.",
+    )
+    cycle_id = fields.Many2one(
+        "payment.reminder.cycle",
+        string="Cycle",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
+        help="The customer's unpaid-order cycle: the control group is drawn once "
+        "per cycle.",
+    )
+    arm = fields.Selection(
+        related="cycle_id.arm",
+        store=True,
+        string="Arm",
+        help="Reminded or control group, as drawn for the customer's cycle.",
+    )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company currency"
+    )
+    amount_unpaid_company = fields.Monetary(
+        string="Unpaid (company currency)",
+        currency_field="company_currency_id",
+        compute="_compute_amount_unpaid_company",
+        store=True,
+        readonly=False,
+        help="What the customer left unpaid, every order converted into the "
+        "company currency at its order date's rate.",
+    )
+    amount_recovered_company = fields.Monetary(
+        string="Recovered (company currency)",
+        currency_field="company_currency_id",
+        compute="_compute_recovery",
+        store=True,
+        help="What the customer paid after this reminder, converted into the "
+        "company currency at the order date's rate; never more than the unpaid "
+        "amount.",
     )
 
     # === COMPUTE METHODS === #
@@ -299,6 +357,7 @@ class PaymentReminder(models.Model):
     @api.depends(
         "currency_id",
         "order_ids",
+        "amount_unpaid_company",
         "transaction_ids.state",
         "transaction_ids.amount",
         "transaction_ids.payment_reminder_paid_at",
@@ -311,17 +370,38 @@ class PaymentReminder(models.Model):
             reminder.amount_recovered = sum(
                 reminder._reminder_recovered_amount(tx) for tx in payments
             )
+            reminder.amount_recovered_company = min(
+                sum(reminder._reminder_recovered_company(tx) for tx in payments),
+                reminder.amount_unpaid_company,
+            )
             reminder.paid_at = max(
                 payments.mapped("payment_reminder_paid_at"), default=False
             )
             reminder.is_recovered = bool(payments)
 
-    @api.depends("amount_unpaid", "amount_recovered")
+    @api.depends("amount_unpaid", "currency_id")
+    def _compute_amount_unpaid_company(self):
+        # The queue writes the exact figure (each covered order converted, all
+        # currencies); this is for reminders made without it. Not recomputed
+        # when the order's date changes (confirming it moves it to that day).
+        for reminder in self:
+            order = reminder.order_id
+            reminder.amount_unpaid_company = (
+                order._payment_reminder_company_amount(
+                    reminder.amount_unpaid, reminder.currency_id
+                )
+                if order and reminder.currency_id
+                else reminder.amount_unpaid
+            )
+
+    @api.depends("amount_unpaid_company", "amount_recovered_company")
     def _compute_success_rate(self):
         for reminder in self:
             reminder.success_rate = (
-                100.0 * reminder.amount_recovered / reminder.amount_unpaid
-                if reminder.amount_unpaid
+                100.0
+                * reminder.amount_recovered_company
+                / reminder.amount_unpaid_company
+                if reminder.amount_unpaid_company
                 else 0.0
             )
 
@@ -340,11 +420,14 @@ class PaymentReminder(models.Model):
 
     @api.model
     def _read_group_select(self, aggregate_spec, query):
-        # A grouped success rate is sum(recovered) / sum(unpaid), whatever
-        # aggregate the client asks for: pivot and graph show the true ratio.
+        # A grouped success rate is sum(recovered) / sum(unpaid), in the
+        # company currency, whatever aggregate the client asks for: pivot and
+        # graph show the true ratio, never one of several currencies added up.
         if aggregate_spec.split(":")[0] == "success_rate":
-            recovered = self._field_to_sql(self._table, "amount_recovered", query)
-            unpaid = self._field_to_sql(self._table, "amount_unpaid", query)
+            recovered = self._field_to_sql(
+                self._table, "amount_recovered_company", query
+            )
+            unpaid = self._field_to_sql(self._table, "amount_unpaid_company", query)
             return SQL(
                 "COALESCE(SUM(%s), 0) * 100.0 / NULLIF(SUM(%s), 0)", recovered, unpaid
             )

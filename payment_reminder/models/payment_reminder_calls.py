@@ -1,13 +1,16 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Calls: a phone reminder becomes a call activity for its agent in the next
-call window, with the phone script as its note."""
+call window, with the phone script as its note. It is a call to make
+(``calling``) until the agent logs it; it is removed at once when it became
+pointless (paid, cancelled, do not contact)."""
 
 import logging
+from collections import defaultdict
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, format_datetime
+from odoo.tools import format_amount, format_date, format_datetime
 
 from ..utils import hour_of, shop_tz, to_local
 
@@ -112,6 +115,148 @@ class PaymentReminderCallMixin(models.AbstractModel):
                 reminder._reminder_fail(error, now)
                 failed |= reminder
         return failed
+
+    # --- a call made, a call that became pointless --- #
+
+    def _reminder_call_made(self, now):
+        """The agent made these calls at ``now``: they are done from that
+        moment. Until then a call counts neither as a customer reminded, nor
+        for a payment, nor against the order's reminders. A call the agent
+        made before the sending cron handed it out (planned) is made too.
+
+        :return: the reminders that were calls to make
+        """
+        calls = self.filtered(
+            lambda reminder: reminder.state == "calling"
+            or (reminder.state == "planned" and reminder.channel == "phone")
+        )
+        calls.write({"state": "done", "done_at": now})
+        return calls
+
+    def _reminder_calls_marked_done(self, now, feedback=False):
+        """Mark Done on the call activity: the call was made, the outcome is
+        "done, no details", and the order's chatter says so."""
+        calls = self._reminder_call_made(now)
+        calls.write({"outcome": "done_no_details"})
+        outcomes = dict(self._fields["outcome"]._description_selection(self.env))
+        result = outcomes["done_no_details"]
+        if feedback:
+            result = self.env._(
+                "%(outcome)s: %(detail)s", outcome=result, detail=feedback
+            )
+        with calls._reminder_batch(now) as batch:
+            for call in calls:
+                call._reminder_log_attempt(now, result, batch)
+        return calls
+
+    @api.model
+    def _reminder_drop_calls_of_orders(self, orders):
+        """Remove the reminder calls that ``orders`` made pointless: those of
+        the cancelled ones, of the paid ones, and of the same customer's
+        earlier orders when a later one is paid (the customer replaced them,
+        seed 001). The calls of customers who asked not to be contacted go
+        with ``res.partner.write``."""
+        cancelled = orders.filtered(lambda order: order.state == "cancel")
+        if cancelled:
+            self._reminder_remove_calls(
+                cancelled._payment_reminder_call_activities(), "cancelled"
+            )
+        paid = orders.filtered(lambda order: order._payment_reminder_is_paid())
+        if paid:
+            self._reminder_remove_calls(
+                self._reminder_orders_replaced_by(
+                    paid
+                )._payment_reminder_call_activities(),
+                "paid",
+            )
+
+    @api.model
+    def _reminder_orders_replaced_by(self, paid):
+        """The ``paid`` orders and the same customers' orders placed before
+        them that have a reminder call planned."""
+        call_type = self.env.ref(
+            "payment_reminder.mail_activity_type_call", raise_if_not_found=False
+        )
+        if not call_type:
+            return paid
+        latest = {}
+        for order in paid:
+            key = (order.company_id.id, order.reminder_customer_key)
+            latest[key] = max(latest.get(key, order.date_order), order.date_order)
+        with_calls = (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "in", paid.company_id.ids),
+                    ("reminder_customer_key", "in", [key for _c, key in latest]),
+                    ("date_order", "<=", max(latest.values())),
+                    ("activity_ids.activity_type_id", "=", call_type.id),
+                ]
+            )
+        )
+        return paid | with_calls.filtered(
+            lambda order: (order.company_id.id, order.reminder_customer_key) in latest
+            and order.date_order
+            <= latest[(order.company_id.id, order.reminder_customer_key)]
+        )
+
+    @api.model
+    def _reminder_dropped_call_values(self, why):
+        """What the reminder of a call removed because ``why`` becomes."""
+        return {
+            "paid": {"state": "skipped", "skip_reason": "paid"},
+            "cancelled": {"state": "cancelled"},
+            "opt_out": {"state": "skipped", "skip_reason": "opt_out"},
+        }[why]
+
+    @api.model
+    def _reminder_dropped_call_reason(self, why):
+        return {
+            "paid": self.env._("the customer paid"),
+            "cancelled": self.env._("the order was cancelled"),
+            "opt_out": self.env._("the customer asked not to be contacted"),
+        }[why]
+
+    @api.model
+    def _reminder_remove_calls(self, activities, why):
+        """Remove the open reminder calls ``activities`` at once, in this
+        transaction, with a line on each order saying ``why`` ("paid",
+        "cancelled", "opt_out"); their reminders leave ``calling``.
+
+        A call whose result the agent is logging (context key
+        ``payment_reminder_logged_activity_ids``) stays: the wizard closes it.
+
+        :return: the reminders that left ``calling``
+        """
+        logged = self.env.context.get("payment_reminder_logged_activity_ids") or []
+        activities = activities.sudo().filtered(
+            lambda activity: activity.id not in logged
+            and activity.payment_reminder_id.state != "done"
+        )
+        if not activities:
+            return self.browse()
+        reminders = activities.payment_reminder_id.filtered(
+            lambda reminder: reminder.state == "calling"
+        )
+        reminders.write(self._reminder_dropped_call_values(why))
+        reason = self._reminder_dropped_call_reason(why)
+        lines = defaultdict(list)
+        for activity in activities:
+            lines[activity.res_id].append(
+                self.env._(
+                    "Reminder call for %(agent)s on %(day)s removed: %(reason)s.",
+                    agent=activity.user_id.name or "-",
+                    day=format_date(self.env, activity.date_deadline),
+                    reason=reason,
+                )
+            )
+        activities.unlink()
+        self.env["sale.order"].sudo().browse(list(lines))._message_log_batch(
+            {order_id: " ".join(texts) for order_id, texts in lines.items()},
+            author_id=self.env.ref("base.partner_root").id,
+        )
+        return reminders
 
     # --- call windows and slots --- #
 

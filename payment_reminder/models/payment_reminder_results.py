@@ -54,6 +54,13 @@ class PaymentReminderResultsMixin(models.AbstractModel):
             paid_on.date(),
         )
 
+    def _reminder_recovered_company(self, transaction):
+        """The part of ``transaction`` paying this reminder's orders, in the
+        company currency at each order date's rate."""
+        self.ensure_one()
+        covered = transaction.sale_order_ids & (self.order_ids | self.order_id)
+        return sum(order._payment_reminder_paid_by(transaction) for order in covered)
+
     # --- which reminder won a payment back --- #
 
     def _reminder_touched_at(self):
@@ -67,7 +74,8 @@ class PaymentReminderResultsMixin(models.AbstractModel):
 
         Last touch wins: the last reminder done before the payment (for the
         control group, the last one held out before it) covering one of the
-        orders. The payment must fall inside the attribution window: the
+        orders. A call counts once it was made: one still to make (calling) is
+        credited with nothing. The payment must fall inside the attribution window: the
         company's ``payment_reminder_attribution_hours`` after the reminder, or
         with 0, before the order's deadline (or the promise that extends it).
         An order already closed is not recovered by a late payment, and a

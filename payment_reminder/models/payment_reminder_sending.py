@@ -75,8 +75,10 @@ class ReminderSendBatch:
 
     def attempt_number(self, reminder):
         """As ``_reminder_attempt_number``: the batch's reminders already done
-        count as they are sent."""
-        done = self.history(reminder).filtered(lambda other: other.state == "done")
+        (or handed to an agent as a call) count as they are sent."""
+        done = self.history(reminder).filtered(
+            lambda other: other.state in ("done", "calling")
+        )
         return len(done) + 1
 
     def scripts(self, situation, company):
@@ -259,11 +261,17 @@ class PaymentReminderSendingMixin(models.AbstractModel):
         )
         result = self._reminder_send_by(channel, now, batch)
         # When it really went out, for a payment racing the batch.
-        done_at = max(now, fields.Datetime.now())
-        self.write({"state": "done", "done_at": done_at, "error_message": False})
+        self.write(self._prepare_sent_values(channel, max(now, fields.Datetime.now())))
         if detour:
             result = self.env._("%(result)s (%(detour)s)", result=result, detour=detour)
         self._reminder_log_attempt(now, result, batch)
+
+    def _prepare_sent_values(self, channel, sent_at):
+        """What a reminder that went out at ``sent_at`` becomes: done then; a
+        call is only handed to its agent (a call to make) until it is made."""
+        if channel == "phone":
+            return {"state": "calling", "done_at": False, "error_message": False}
+        return {"state": "done", "done_at": sent_at, "error_message": False}
 
     def _prepare_skip_values(self, now=None):
         """The check before sending: what to write instead of sending when the
@@ -357,14 +365,15 @@ class PaymentReminderSendingMixin(models.AbstractModel):
         )
 
     def _reminder_attempt_number(self):
-        """The how-manyeth contact with this customer this reminder is."""
+        """The how-manyeth contact with this customer this reminder is (calls
+        handed to an agent count)."""
         self.ensure_one()
         return (
             self.search_count(
                 [
                     ("company_id", "=", self.company_id.id),
                     ("customer_key", "=", self.customer_key),
-                    ("state", "=", "done"),
+                    ("state", "in", ("done", "calling")),
                     ("id", "!=", self.id),
                 ]
             )

@@ -73,6 +73,9 @@ class PaymentTransaction(models.Model):
         )
         if target_state in ("authorized", "done"):
             transactions._payment_reminder_record_payment()
+            # In the same transaction as the payment: no agent calls a
+            # customer who just paid.
+            transactions.sudo().sale_order_ids._payment_reminder_drop_pointless_calls()
         return transactions
 
     def _payment_reminder_record_payment(self):

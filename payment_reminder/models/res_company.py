@@ -225,8 +225,9 @@ class ResCompany(models.Model):
         string="Control group (%)",
         default=0.0,
         digits=(5, 2),
-        help="This share of customers, drawn at random per customer and day, is "
-        "queued but deliberately not reminded, to measure what reminding adds.",
+        help="This share of customers, drawn once per customer and unpaid-order "
+        "cycle, is queued but deliberately not reminded at any step of the cycle, "
+        "to measure what reminding adds.",
     )
     payment_reminder_summary_hour = fields.Float(
         string="Summary sent at",
@@ -246,6 +247,12 @@ class ResCompany(models.Model):
         string="Daily summary recipients",
         help="Who receives the day's summary sheet by email when its scheduled "
         "action is active. Empty: every reminder manager of the company.",
+    )
+
+    payment_reminder_busy_day = fields.Boolean(
+        string="Busy day: messages instead of calls",
+        help="On a festival day, every customer who would get a call gets the next "
+        "channel of the ladder instead (message, e-mail, then SMS).",
     )
 
     @api.constrains(

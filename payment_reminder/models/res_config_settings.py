@@ -84,3 +84,6 @@ class ResConfigSettings(models.TransientModel):
     payment_reminder_replace_hours = fields.Integer(
         related="company_id.payment_reminder_replace_hours", readonly=False
     )
+    payment_reminder_busy_day = fields.Boolean(
+        related="company_id.payment_reminder_busy_day", readonly=False
+    )

@@ -41,6 +41,16 @@ class ResPartner(models.Model):
                 partner.phone_sanitized
             )
 
+    # === CRUD METHODS === #
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("payment_reminder_opt_out"):
+            self._payment_reminder_drop_calls()
+        return res
+
+    # === BUSINESS METHODS === #
+
     @api.model
     def _payment_reminder_mobile_of(self, e164_number):
         """Return ``e164_number`` when it is a mobile number, else False.
@@ -59,3 +69,25 @@ class ResPartner(models.Model):
         if phonenumbers.number_type(parsed) not in MOBILE_TYPES:
             return False
         return e164_number
+
+    def _payment_reminder_drop_calls(self):
+        """These customers asked not to be contacted: remove the reminder calls
+        planned about their orders, at once."""
+        call_type = self.env.ref(
+            "payment_reminder.mail_activity_type_call", raise_if_not_found=False
+        )
+        if not call_type:
+            return
+        orders = (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", self.commercial_partner_id.ids),
+                    ("activity_ids.activity_type_id", "=", call_type.id),
+                ]
+            )
+        )
+        self.env["payment.reminder"]._reminder_remove_calls(
+            orders._payment_reminder_call_activities(), "opt_out"
+        )

@@ -128,6 +128,16 @@ class SaleOrder(models.Model):
         help="A later order of the same customer, paid: this one is likely a "
         "duplicate, and the customer is not reminded of it.",
     )
+    reminder_cycle_id = fields.Many2one(
+        "payment.reminder.cycle",
+        string="Reminder cycle",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The customer's unpaid-order cycle this order was left unpaid in: "
+        "the control group is drawn once per cycle.",
+    )
 
     # === COMPUTE METHODS === #
 
@@ -288,6 +298,18 @@ class SaleOrder(models.Model):
         )
         return self.currency_id.compare_amounts(paid, required) >= 0
 
+    def _payment_reminder_is_paid(self):
+        """Paid: nothing left to pay on an order of some amount, confirmed or
+        covered by authorized or confirmed payments (a quotation that simply
+        requires no payment is not paid)."""
+        self.ensure_one()
+        return (
+            self.state != "cancel"
+            and not self.awaiting_payment
+            and self.currency_id.compare_amounts(self.amount_total, 0.0) > 0
+            and (self.state == "sale" or self._payment_reminder_is_paid_enough())
+        )
+
     def _payment_reminder_has_payment_in_progress(self):
         """A payment is authorized, or pending at a provider that will report
         back: the money may be on its way. A pending wire transfer is not: the
@@ -349,6 +371,16 @@ class SaleOrder(models.Model):
             return "reminded"
         return "pending"
 
+    # === CRUD METHODS === #
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "state" in vals:
+            # Paid (confirmed, nothing left to pay) or cancelled: the calls
+            # planned about these orders are pointless from now on.
+            self._payment_reminder_drop_pointless_calls()
+        return res
+
     # === ACTION METHODS === #
 
     def _action_cancel(self):
@@ -405,6 +437,13 @@ class SaleOrder(models.Model):
         return self.activity_ids.filtered(
             lambda activity: activity.activity_type_id == call_type
         ).sorted(lambda activity: (activity.date_deadline, activity.id))
+
+    # === BUSINESS METHODS: calls that became pointless === #
+
+    def _payment_reminder_drop_pointless_calls(self):
+        """Remove at once the reminder calls these orders' new state made
+        pointless: see ``payment.reminder._reminder_drop_calls_of_orders``."""
+        self.env["payment.reminder"]._reminder_drop_calls_of_orders(self.sudo())
 
     # === BUSINESS METHODS: closing what stays unpaid === #
 
@@ -599,6 +638,7 @@ class SaleOrder(models.Model):
             )
         )
         return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
+
     # === BUSINESS METHODS: a later paid order replaces an unpaid one === #
 
     def _payment_reminder_paid_replacements(self):
@@ -728,6 +768,29 @@ class SaleOrder(models.Model):
             self._payment_reminder_tz(),
             company.payment_reminder_quiet_start,
             company.payment_reminder_quiet_end,
+        )
+
+    # === BUSINESS METHODS: amounts in the company currency === #
+
+    def _payment_reminder_company_amount(self, amount, currency=None):
+        """``amount`` in ``currency`` (the order's by default) converted into
+        the company currency at the order date's rate."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        day = (self.date_order or fields.Datetime.now()).date()
+        return (currency or self.currency_id)._convert(
+            amount, company.currency_id, company, day, round=False
+        )
+
+    def _payment_reminder_paid_by(self, payment):
+        """The share of ``payment`` that pays this order (pro rata of the
+        orders it pays), in the company currency at the order date's rate."""
+        self.ensure_one()
+        orders = payment.sale_order_ids
+        total = sum(orders.mapped("amount_total"))
+        share = self.amount_total / total if total else 1.0
+        return self._payment_reminder_company_amount(
+            payment.amount * share, payment.currency_id
         )
 
     # === BUSINESS METHODS: what reminder messages say === #

@@ -16,8 +16,10 @@ class ReportPaymentReminderReasonsSheet(models.AbstractModel):
 
         Counts the customers reminded whose reason for not paying was logged:
         one customer key is one customer per day, the unpaid amount is theirs
-        (the larger of a day's reminders, which cover the same orders), per
-        currency. A customer giving two reasons the same day counts under both.
+        (the larger of a day's reminders, which cover the same orders), in the
+        company currency. A customer giving two reasons counts under both; the
+        period's totals count each customer and their unpaid amount once per
+        unpaid-order cycle.
 
         :return: ``{"days": [{"date", "rows": [{"reason", "customers",
             "amounts"}], "customers"}], "reasons": [{"reason", "customers",
@@ -26,14 +28,32 @@ class ReportPaymentReminderReasonsSheet(models.AbstractModel):
         """
         groups = self.env["payment.reminder"]._read_group(
             domain + REMINDED_DOMAIN + [("reason_id", "!=", False)],
-            ["queue_date:day", "reason_id", "customer_key", "currency_id"],
-            ["amount_unpaid:max"],
+            ["queue_date:day", "reason_id", "customer_key", "company_id", "cycle_id"],
+            ["amount_unpaid_company:max"],
         )
         cells = {}
-        for day, reason, key, currency, unpaid in groups:
-            cell = cells.setdefault((day, reason), {"keys": set(), "amounts": {}})
-            cell["keys"].add(key)
-            cell["amounts"][currency] = cell["amounts"].get(currency, 0.0) + unpaid
+        # Over the period, one unpaid amount per customer and cycle: per
+        # reason, and for the total whatever the reasons they gave.
+        per_reason, overall = {}, {}
+        for day, reason, key, company, cycle, unpaid in groups:
+            currency = company.currency_id
+            cell = cells.setdefault((day, reason), {"keys": {}, "amounts": {}})
+            once = (currency, ("cycle", cycle.id) if cycle else ("customer", key))
+            cell["keys"][once] = max(cell["keys"].get(once, 0.0), unpaid)
+            for bucket in (per_reason.setdefault(reason, {}), overall):
+                bucket[once] = max(bucket.get(once, 0.0), unpaid)
+        for cell in cells.values():
+            for (currency, _once), unpaid in cell["keys"].items():
+                cell["amounts"][currency] = cell["amounts"].get(currency, 0.0) + unpaid
+
+        def amounts_of(bucket):
+            amounts = {}
+            for (currency, _once), unpaid in bucket.items():
+                amounts[currency] = amounts.get(currency, 0.0) + unpaid
+            return amounts
+
+        def customers_of(bucket):
+            return len({once for _currency, once in bucket})
 
         def row(reason, keys, amounts):
             return {
@@ -51,15 +71,10 @@ class ReportPaymentReminderReasonsSheet(models.AbstractModel):
             return (reason.sequence, reason.id)
 
         days = {}
-        totals = {}
         for (day, reason), cell in cells.items():
-            days.setdefault(day, []).append(row(reason, cell["keys"], cell["amounts"]))
-            total = totals.setdefault(reason, {"customers": 0, "amounts": {}})
-            total["customers"] += len(cell["keys"])
-            for currency, amount in cell["amounts"].items():
-                total["amounts"][currency] = (
-                    total["amounts"].get(currency, 0.0) + amount
-                )
+            days.setdefault(day, []).append(
+                row(reason, {once for _c, once in cell["keys"]}, cell["amounts"])
+            )
         sheet_days = []
         for day, rows in sorted(days.items()):
             rows.sort(key=lambda line: reason_order(line["reason"]))
@@ -67,20 +82,24 @@ class ReportPaymentReminderReasonsSheet(models.AbstractModel):
                 {
                     "date": day,
                     "rows": rows,
-                    "customers": sum(line["customers"] for line in rows),
+                    "customers": len(
+                        {
+                            once
+                            for (cell_day, _reason), cell in cells.items()
+                            if cell_day == day
+                            for _currency, once in cell["keys"]
+                        }
+                    ),
                 }
             )
         reasons = []
-        all_amounts = {}
-        for reason in sorted(totals, key=reason_order):
-            line = row(reason, (), totals[reason]["amounts"])
-            line["customers"] = totals[reason]["customers"]
+        for reason in sorted(per_reason, key=reason_order):
+            line = row(reason, (), amounts_of(per_reason[reason]))
+            line["customers"] = customers_of(per_reason[reason])
             reasons.append(line)
-            for currency, amount in totals[reason]["amounts"].items():
-                all_amounts[currency] = all_amounts.get(currency, 0.0) + amount
         return {
             "days": sheet_days,
             "reasons": reasons,
-            "customers": sum(line["customers"] for line in reasons),
-            "amounts": row(None, (), all_amounts)["amounts"],
+            "customers": customers_of(overall),
+            "amounts": row(None, (), amounts_of(overall))["amounts"],
         }

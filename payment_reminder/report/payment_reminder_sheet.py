@@ -70,20 +70,25 @@ class ReportPaymentReminderDetailSheet(models.AbstractModel):
     def _get_sheet_lines(self, domain):
         """The detail sheet: one line per customer reminded and day, by day.
 
-        A customer reminded twice on a day (first and final step) is one line:
-        the unpaid amount is the larger of the two (they cover the same orders),
-        the recovered amount their sum (a payment is credited once).
+        Amounts are in the company currency, every order converted at its
+        order date's rate; the line shows the original amount when it was in
+        another currency. A customer reminded twice on a day (first and final
+        step) is one line: the unpaid amount is the larger of the two (they
+        cover the same orders), the recovered amount their sum (a payment is
+        credited once). The period's totals count each customer's unpaid
+        amount once (per unpaid-order cycle), whatever the days it spans.
 
         :return: ``{"days": [{"date", "lines", "totals"}], "totals"}``, totals
-            per currency with the success rate (sum recovered / sum unpaid)
+            per company currency with the success rate (sum recovered / sum
+            unpaid)
         """
         Reminder = self.env["payment.reminder"]
         groups = Reminder._read_group(
             domain + REMINDED_DOMAIN,
-            ["queue_date:day", "customer_key", "currency_id"],
+            ["queue_date:day", "customer_key", "company_id"],
             [
-                "amount_unpaid:max",
-                "amount_recovered:sum",
+                "amount_unpaid_company:max",
+                "amount_recovered_company:sum",
                 "paid_at:max",
                 "id:recordset",
             ],
@@ -91,7 +96,7 @@ class ReportPaymentReminderDetailSheet(models.AbstractModel):
         self._sheet_prefetch(groups)
         results = dict(Reminder._fields["result"]._description_selection(self.env))
         days = {}
-        for day, key, currency, unpaid, recovered, paid_at, reminders in groups:
+        for day, key, company, unpaid, recovered, paid_at, reminders in groups:
             last = reminders.sorted(lambda r: (r.done_at or r.scheduled_at, r.id))[-1]
             # The order date is on the sheet of whoever may see the reminder,
             # Sales access or not.
@@ -103,13 +108,15 @@ class ReportPaymentReminderDetailSheet(models.AbstractModel):
                     "customer": last.partner_id,
                     "agents": reminders.user_id,
                     "order_date": min(orders.mapped("date_order")),
-                    "currency": currency,
+                    "currency": company.currency_id,
                     "amount_unpaid": unpaid,
+                    "original": self._sheet_original_amount(last),
                     "result": last.result,
                     "result_label": results.get(last.result, ""),
                     "paid": any(reminders.mapped("is_recovered")),
                     "paid_at": paid_at,
                     "amount_recovered": recovered,
+                    "once_key": self._sheet_once_key(last),
                 }
             )
         sheet_days = []
@@ -121,7 +128,52 @@ class ReportPaymentReminderDetailSheet(models.AbstractModel):
                 {"date": day, "lines": lines, "totals": self._sheet_totals(lines)}
             )
         all_lines = [line for day in sheet_days for line in day["lines"]]
-        return {"days": sheet_days, "totals": self._sheet_totals(all_lines)}
+        return {
+            "days": sheet_days,
+            "totals": self._sheet_totals(self._sheet_once_per_period(all_lines)),
+        }
+
+    @api.model
+    def _sheet_original_amount(self, reminder):
+        """What the customer owes in the currencies they ordered in, as text,
+        when that is not only the company currency; else False."""
+        if reminder.currency_id == reminder.company_id.currency_id and not (
+            reminder.amount_unpaid_other
+        ):
+            return False
+        return ", ".join(
+            filter(
+                None,
+                [
+                    reminder.currency_id.format(reminder.amount_unpaid),
+                    reminder.amount_unpaid_other,
+                ],
+            )
+        )
+
+    @api.model
+    def _sheet_once_key(self, reminder):
+        """What one unpaid amount belongs to: the customer's unpaid-order
+        cycle, else (a reminder queued before cycles) the customer."""
+        if reminder.cycle_id:
+            return ("cycle", reminder.cycle_id.id)
+        return ("customer", reminder.company_id.id, reminder.customer_key)
+
+    @api.model
+    def _sheet_once_per_period(self, lines):
+        """``lines`` merged into one per customer and cycle: the largest
+        unpaid amount, the recovered amounts summed (each payment is credited
+        to one reminder). Period totals count each unpaid amount once."""
+        merged = {}
+        for line in lines:
+            key = (line["currency"], line["once_key"])
+            if key not in merged:
+                merged[key] = dict(line)
+                continue
+            entry = merged[key]
+            entry["amount_unpaid"] = max(entry["amount_unpaid"], line["amount_unpaid"])
+            entry["amount_recovered"] += line["amount_recovered"]
+        return list(merged.values())
 
     @api.model
     def _sheet_prefetch(self, groups):
@@ -143,6 +195,11 @@ class ReportPaymentReminderDetailSheet(models.AbstractModel):
                 "is_recovered",
                 "order_id",
                 "order_ids",
+                "company_id",
+                "currency_id",
+                "amount_unpaid",
+                "amount_unpaid_other",
+                "cycle_id",
             ]
         )
         reminders.partner_id.fetch(["name"])
@@ -150,7 +207,8 @@ class ReportPaymentReminderDetailSheet(models.AbstractModel):
 
     @api.model
     def _sheet_totals(self, lines):
-        """Unpaid, recovered and success rate (sum over sum) per currency."""
+        """Unpaid, recovered and success rate (sum over sum) per company
+        currency: one, unless the sheet spans companies in several."""
         totals = {}
         for line in lines:
             total = totals.setdefault(

@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
 
-from ..const import CONTROL_DOMAIN, REMINDED_DOMAIN
+from ..const import MIN_ARM_SIZE, REMINDED_DOMAIN, Z_95
+from ..utils import difference_interval
 
 
 class ReportPaymentReminderSummarySheet(models.AbstractModel):
@@ -11,12 +12,21 @@ class ReportPaymentReminderSummarySheet(models.AbstractModel):
     _description = "Payment reminder summary sheet"
 
     @api.model
+    def _get_report_values(self, docids, data=None):
+        values = super()._get_report_values(docids, data)
+        values["min_arm_size"] = MIN_ARM_SIZE
+        return values
+
+    @api.model
     def _get_sheet_lines(self, domain):
         """The summary sheet: per day and agent, customers and money won back.
 
-        One customer key is one customer. The success rate is the sum recovered
-        over the sum unpaid, per currency, never an average of ratios. With a
-        control group in the period, ``lift`` compares it to the reminded.
+        One customer key is one customer. Amounts are in the company currency
+        (each order converted at its order date's rate). The success rate is
+        the sum recovered over the sum unpaid, never an average of ratios. The
+        period's totals count each customer (and their unpaid amount) once per
+        unpaid-order cycle. With a control group in the period, ``lift``
+        compares the two arms.
 
         :return: ``{"rows": [{"date", "user", "customers", "customers_paid",
             "paid_rate", "amounts"}], "totals", "lift"}``
@@ -31,36 +41,40 @@ class ReportPaymentReminderSummarySheet(models.AbstractModel):
                 rows.items(), key=lambda item: (item[0][0], item[0][1].name or "")
             )
         ]
-        totals = self._sheet_rollup(entries)
-        control_entries = self._sheet_customer_entries(domain + CONTROL_DOMAIN)
-        lift = False
-        if control_entries:
-            control = self._sheet_rollup(control_entries)
-            lift = {
-                "reminded": totals,
-                "control": control,
-                "points": totals["paid_rate"] - control["paid_rate"],
-            }
-        return {"rows": summary_rows, "totals": totals, "lift": lift}
+        totals = self._sheet_rollup(self._sheet_once_per_period(entries))
+        return {
+            "rows": summary_rows,
+            "totals": totals,
+            "lift": self._sheet_arms(domain),
+        }
 
     @api.model
     def _sheet_customer_entries(self, domain):
-        """Figures per shop day, agent, customer and currency, from the database."""
+        """Figures per shop day, agent, customer and cycle, from the database."""
         return [
             {
                 "date": day,
                 "user": user,
                 "customer_key": key,
-                "currency": currency,
+                "currency": company.currency_id,
+                "once_key": ("cycle", cycle.id)
+                if cycle
+                else ("customer", company.id, key),
                 "amount_unpaid": unpaid,
                 "amount_recovered": recovered,
             }
-            for day, user, key, currency, unpaid, recovered in self.env[
+            for day, user, key, company, cycle, unpaid, recovered in self.env[
                 "payment.reminder"
             ]._read_group(
                 domain,
-                ["queue_date:day", "user_id", "customer_key", "currency_id"],
-                ["amount_unpaid:max", "amount_recovered:sum"],
+                [
+                    "queue_date:day",
+                    "user_id",
+                    "customer_key",
+                    "company_id",
+                    "cycle_id",
+                ],
+                ["amount_unpaid_company:max", "amount_recovered_company:sum"],
             )
         ]
 
@@ -79,3 +93,140 @@ class ReportPaymentReminderSummarySheet(models.AbstractModel):
             "paid_rate": 100.0 * len(paid) / len(customers) if customers else 0.0,
             "amounts": self._sheet_totals(entries),
         }
+
+    @api.model
+    def _sheet_once_per_period(self, lines):
+        # A customer is one customer over the period, once per cycle.
+        merged = super()._sheet_once_per_period(lines)
+        for entry in merged:
+            entry["date"] = None
+        return merged
+
+    # === THE CONTROL GROUP: INTENT TO TREAT === #
+
+    @api.model
+    def _sheet_arms(self, domain):
+        """Reminded and control group compared on what was assigned.
+
+        Every customer cycle with a queued reminder in the period counts in
+        the arm drawn for it (``payment.reminder.cycle``), whether its
+        reminders went out, failed, waited or the customer paid first. Paid
+        means a payment of the cycle's orders inside the same window for both
+        arms (``_cycle_window``). A cycle's channel and agent are those of its
+        first queued reminder in the period (the channel the control group
+        would have had).
+
+        :return: False without a control group; else ``{"reminded",
+            "control"}`` (customers, paid, rate, recovered) and the lift
+            (``_sheet_lift``) overall, ``"channels"`` and ``"agents"``
+        """
+        reminders = self.env["payment.reminder"].search_fetch(
+            domain + [("step", "in", ("first", "final")), ("cycle_id", "!=", False)],
+            ["cycle_id", "channel", "user_id", "arm"],
+            order="scheduled_at, id",
+        )
+        first = {}
+        for reminder in reminders:
+            first.setdefault(reminder.cycle_id, reminder)
+        if not any(reminder.arm == "control" for reminder in first.values()):
+            return False
+        cycles = self.env["payment.reminder.cycle"].browse(
+            [cycle.id for cycle in first]
+        )
+        results = cycles._cycle_results()
+        entries = [
+            {
+                "arm": cycle.arm,
+                "channel": reminder.channel,
+                "user": reminder.user_id,
+                "currency": cycle.company_id.currency_id,
+                **results[cycle],
+            }
+            for cycle, reminder in first.items()
+        ]
+        channels = dict(
+            self.env["payment.reminder"]
+            ._fields["channel"]
+            ._description_selection(self.env)
+        )
+        return {
+            "reminded": self._sheet_arm(entries, "remind"),
+            "control": self._sheet_arm(entries, "control"),
+            **self._sheet_lift(entries),
+            "channels": self._sheet_lift_by(
+                entries, "channel", lambda channel: channels.get(channel, channel)
+            ),
+            "agents": self._sheet_lift_by(
+                entries,
+                "user",
+                lambda user: user.name or self.env._("Unassigned"),
+            ),
+        }
+
+    @api.model
+    def _sheet_arm(self, entries, arm):
+        """Customers, customers who paid, paid rate and recovered amount (per
+        company currency) of one arm."""
+        mine = [entry for entry in entries if entry["arm"] == arm]
+        paid = [entry for entry in mine if entry["paid"]]
+        recovered = {}
+        for entry in paid:
+            recovered[entry["currency"]] = (
+                recovered.get(entry["currency"], 0.0) + entry["amount"]
+            )
+        return {
+            "customers": len(mine),
+            "customers_paid": len(paid),
+            "paid_rate": 100.0 * len(paid) / len(mine) if mine else 0.0,
+            "amounts": [
+                {"currency": currency, "amount_recovered": amount}
+                for currency, amount in sorted(
+                    recovered.items(), key=lambda item: item[0].name
+                )
+            ],
+        }
+
+    @api.model
+    def _sheet_lift(self, entries):
+        """The lift of ``entries``: paid rate reminded minus control, in
+        percentage points, with its 95 % confidence interval (normal
+        approximation of the difference of two proportions, Wald) when each
+        arm has at least ``MIN_ARM_SIZE`` customers.
+
+        :return: ``{"points", "low", "high", "enough", "sizes"}``; ``points``
+            None when an arm is empty, ``low``/``high`` None when too few
+        """
+        sizes, paid = {}, {}
+        for arm in ("remind", "control"):
+            mine = [entry for entry in entries if entry["arm"] == arm]
+            sizes[arm] = len(mine)
+            paid[arm] = sum(1 for entry in mine if entry["paid"])
+        interval = difference_interval(
+            paid["remind"], sizes["remind"], paid["control"], sizes["control"], Z_95
+        )
+        enough = min(sizes.values()) >= MIN_ARM_SIZE
+        points = low = high = None
+        if interval:
+            points = 100.0 * interval[0]
+            if enough:
+                low, high = 100.0 * interval[1], 100.0 * interval[2]
+        return {
+            "points": points,
+            "low": low,
+            "high": high,
+            "enough": enough,
+            "sizes": sizes,
+            "paid": paid,
+        }
+
+    @api.model
+    def _sheet_lift_by(self, entries, field, label):
+        """The lift per value of ``field`` (channel, agent), by ``label``."""
+        groups = {}
+        for entry in entries:
+            groups.setdefault(entry[field], []).append(entry)
+        lines = [
+            {"label": label(value), **self._sheet_lift(group)}
+            for value, group in groups.items()
+        ]
+        return sorted(lines, key=lambda line: line["label"] or "")

@@ -23,3 +23,6 @@ from . import test_wire_transfer
 from . import test_paid_after_close
 from . import test_pay_link
 from . import test_shop_day
+from . import test_calls
+from . import test_control_group
+from . import test_currency

@@ -159,6 +159,28 @@ class PaymentReminderCommon(PaymentCommon):
         tx._post_process()
         return tx
 
+    @classmethod
+    def _cycle(cls, orders, at, arm="remind"):
+        """The customer's cycle ``orders`` belong to, else a new one drawn at
+        ``at`` in ``arm``, as the queue opens it."""
+        cycle = orders.reminder_cycle_id[:1]
+        if not cycle:
+            first = orders.sorted("date_order")[0]
+            cycle = cls.env["payment.reminder.cycle"].create(
+                {
+                    "company_id": first.company_id.id,
+                    "customer_key": first.reminder_customer_key,
+                    "partner_id": first.partner_id.commercial_partner_id.id,
+                    "first_order_id": first.id,
+                    "arm": arm,
+                    "drawn_at": at,
+                }
+            )
+        orders.filtered(lambda o: not o.reminder_cycle_id).sudo().write(
+            {"reminder_cycle_id": cycle.id}
+        )
+        return cycle
+
     def build(self, now, company=None):
         """Build the queue of ``company`` (default: ours) as of ``now``."""
         return self.queue._build(company or self.company, now)
@@ -237,8 +259,12 @@ class PaymentReminderResultsCommon(PaymentReminderCommon):
 
     @classmethod
     def _reminder(cls, orders, at, user=None, state="done", **values):
-        """A reminder of ``orders`` done (or, e.g., held out) at ``at``."""
+        """A reminder of ``orders`` done (or, e.g., held out) at ``at``, in the
+        customer's cycle (the control arm for a reminder held out)."""
         anchor = orders.sorted("date_order")[-1]
+        if "cycle_id" not in values:
+            arm = "control" if values.get("skip_reason") == "control" else "remind"
+            values["cycle_id"] = cls._cycle(orders, at, arm).id
         return cls.env["payment.reminder"].create(
             {
                 "partner_id": anchor.partner_id.commercial_partner_id.id,

@@ -50,7 +50,7 @@ class TestAgent(PaymentReminderSendCommon):
             order, "phone", at, user_id=self.call_agent.id, **values
         )
         self.send_due(at)
-        self.assertEqual(reminder.state, "done")
+        self.assertEqual(reminder.state, "calling")
         return reminder
 
     def log_call(self, order, outcome, at, **values):
@@ -550,7 +550,7 @@ class TestAgent(PaymentReminderSendCommon):
         self.assertEqual(self.order.reminder_last_outcome, "will_pay")
         self.assertEqual(
             self.order.reminder_last_result,
-            "11/11/26, 10:00 AM · Phone call · Will pay · "
+            "11/11/26, 11:30 AM · Phone call · Will pay · "
             "Insufficient balance or payment limit",
         )
         self.assertEqual(

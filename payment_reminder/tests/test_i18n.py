@@ -108,6 +108,10 @@ class TestI18n(PaymentReminderSendCommon):
             "当天已付过其他订单",
         )
         self.assertEqual(fields["state"]["string"], "状态")
+        self.assertEqual(dict(fields["state"]["selection"])["calling"], "待拨打")
+        cycle = self.env["payment.reminder.cycle"].with_context(lang="zh_CN")
+        arms = dict(cycle.fields_get(["arm"])["arm"]["selection"])
+        self.assertEqual(arms, {"remind": "已催付", "control": "对照组"})
 
     def test_detail_sheet_in_chinese(self):
         report = self.env.ref(

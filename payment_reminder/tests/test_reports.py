@@ -21,25 +21,38 @@ AFTER_DEADLINE = PLACED + timedelta(hours=73)
 class ReminderDayCommon(PaymentReminderResultsCommon):
     """One shop day, 10 November 2026, reminded by two agents in two currencies.
 
+    The company currency is USD; 1 USD = 0.5 EUR this year: the EUR pricelist
+    sells the $100 scarf for 50 EUR, and the EUR orders count double in USD.
+
     ======== ======= ======== ======= ============================== =========
     customer agent   currency unpaid  what happened                  recovered
     ======== ======= ======== ======= ============================== =========
     Chen     Zhou    USD      300     paid in full                   300
     Deng     Zhou    USD      100+200 paid the 100 order             100
     Feng     Qian    USD      500     closed at deadline, paid late  0
-    Gao      Qian    EUR      200     paid in full                   200
-    Han      Qian    EUR      100     closed by the agent            0
+    Gao      Qian    EUR      100     paid in full ($200)            100 ($200)
+    Han      Qian    EUR      50      closed by the agent ($100)     0
     Jiang    Zhou    USD      400     control group, paid            (400)
     Kong     Qian    USD      100     control group, not paid        (0)
+    Wang     Zhou    USD      100     planned, not sent yet          -
     ======== ======= ======== ======= ============================== =========
 
-    Reminded: 5 customers, 3 paid; USD 400 / 1,100 = 36.36 %, EUR 200 / 300
-    = 66.67 %. Control: 2 customers, 1 paid. Lift: 60 % - 50 % = +10 points.
+    Reminded: 5 customers, 3 paid; $600 / $1,400 = 42.86 %. The arms
+    (intent to treat): reminded 6 customers (Wang was assigned to be
+    reminded) of whom 3 paid, 50 %; control 2, 1 paid, 50 %: lift 0 points.
     """
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.env["res.currency.rate"].create(
+            {
+                "name": "2026-01-01",
+                "rate": 0.5,
+                "currency_id": cls.currency_euro.id,
+                "company_id": cls.company.id,
+            }
+        )
         group = "payment_reminder.group_payment_reminder_user"
         cls.agent_zhou = new_test_user(cls.env, "agent.zhou", group, name="Zhou Min")
         cls.agent_qian = new_test_user(cls.env, "agent.qian", group, name="Qian Yu")
@@ -77,7 +90,8 @@ class ReminderDayCommon(PaymentReminderResultsCommon):
         cls.control = cls._reminder(jiang, REMINDED, zhou, **control) | cls._reminder(
             kong, REMINDED, qian, **control
         )
-        # Not in the sheets: planned, and reminded the next day.
+        # Not among the customers reminded: planned (but in the reminded arm),
+        # and reminded the next day.
         cls.planned = cls._reminder(
             cls._order(cls.customer, PLACED), REMINDED, zhou, state="planned"
         )
@@ -160,15 +174,17 @@ class TestSheets(ReminderDayCommon):
                 "Chen": (self.usd.name, 300.0, "paid", True, 300.0),
                 "Deng": (self.usd.name, 300.0, "paid", True, 100.0),
                 "Feng": (self.usd.name, 500.0, "closed_auto", False, 0.0),
-                "Gao": ("EUR", 200.0, "paid", True, 200.0),
-                "Han": ("EUR", 100.0, "closed_manual", False, 0.0),
+                "Gao": (self.usd.name, 200.0, "paid", True, 200.0),
+                "Han": (self.usd.name, 100.0, "closed_manual", False, 0.0),
             },
         )
+        self.assertEqual(lines["Gao"]["original"], "100.00\xa0€")
+        self.assertFalse(lines["Chen"]["original"])
         self.assertEqual(lines["Chen"]["paid_at"], REMINDED + timedelta(hours=2))
         self.assertFalse(lines["Feng"]["paid_at"])
         self.assertEqual(lines["Deng"]["order_date"], PLACED)
         self.assertEqual(lines["Gao"]["agents"], self.agent_qian)
-        expected = {self.usd.name: (1100.0, 400.0, 36.36), "EUR": (300.0, 200.0, 66.67)}
+        expected = {self.usd.name: (1400.0, 600.0, 42.86)}
         self.assertEqual(self.amounts(sheet["days"][0]["totals"]), expected)
         self.assertEqual(self.amounts(sheet["totals"]), expected)
 
@@ -185,11 +201,7 @@ class TestSheets(ReminderDayCommon):
         self.assertEqual(
             rows,
             {
-                "Qian Yu": (
-                    3,
-                    1,
-                    {self.usd.name: (500.0, 0.0, 0.0), "EUR": (300.0, 200.0, 66.67)},
-                ),
+                "Qian Yu": (3, 1, {self.usd.name: (800.0, 200.0, 25.0)}),
                 "Zhou Min": (2, 2, {self.usd.name: (600.0, 400.0, 66.67)}),
             },
         )
@@ -197,26 +209,42 @@ class TestSheets(ReminderDayCommon):
         self.assertEqual((totals["customers"], totals["customers_paid"]), (5, 3))
         self.assertEqual(totals["paid_rate"], 60.0)
         self.assertEqual(
-            self.amounts(totals["amounts"]),
-            {self.usd.name: (1100.0, 400.0, 36.36), "EUR": (300.0, 200.0, 66.67)},
+            self.amounts(totals["amounts"]), {self.usd.name: (1400.0, 600.0, 42.86)}
         )
         lift = sheet["lift"]
+        # Intent to treat: Wang, planned, is in the reminded arm.
+        self.assertEqual(
+            (lift["reminded"]["customers"], lift["reminded"]["customers_paid"]), (6, 3)
+        )
         self.assertEqual(
             (lift["control"]["customers"], lift["control"]["customers_paid"]),
             (1 + 1, 1),
         )
         self.assertEqual(lift["control"]["paid_rate"], 50.0)
         self.assertEqual(
-            self.amounts(lift["control"]["amounts"]),
-            {self.usd.name: (500.0, 400.0, 80.0)},
+            [
+                (a["currency"], a["amount_recovered"])
+                for a in lift["reminded"]["amounts"]
+            ],
+            [(self.usd, 600.0)],
         )
-        self.assertAlmostEqual(lift["points"], 10.0)
+        self.assertEqual(
+            [
+                (a["currency"], a["amount_recovered"])
+                for a in lift["control"]["amounts"]
+            ],
+            [(self.usd, 400.0)],
+        )
+        self.assertAlmostEqual(lift["points"], 0.0)
+        self.assertFalse(lift["enough"], "fewer than 30 customers in an arm")
+        self.assertIsNone(lift["low"])
 
     def test_success_rate_is_sum_over_sum_not_average_of_ratios(self):
         sheet = self.sheet("summary")._get_sheet_lines(self.day_domain())
         usd = self.amounts(sheet["totals"]["amounts"])[self.usd.name]
-        # Customers' own rates: 100 %, 33.3 %, 0 %: their average would be 44.4 %.
-        self.assertEqual(usd[2], round(100.0 * 400 / 1100, 2))
+        # Customers' own rates: 100 %, 33.3 %, 0 %, 100 %, 0 %: their average
+        # would be 46.7 %.
+        self.assertEqual(usd[2], round(100.0 * 600 / 1400, 2))
 
     def test_one_customer_reminded_twice_a_day_counts_once(self):
         chen = self.reminders.filtered(lambda r: r.partner_id.name == "Chen")
@@ -226,7 +254,7 @@ class TestSheets(ReminderDayCommon):
         sheet = self.sheet("summary")._get_sheet_lines(self.day_domain())
         self.assertEqual(sheet["totals"]["customers"], 5)
         usd = self.amounts(sheet["totals"]["amounts"])[self.usd.name]
-        self.assertEqual(usd[:2], (1100.0, 400.0))
+        self.assertEqual(usd[:2], (1400.0, 600.0))
         detail = self.sheet("detail")._get_sheet_lines(self.day_domain())
         self.assertEqual(len(detail["days"][0]["lines"]), 5)
 
@@ -339,12 +367,19 @@ class TestSheetsPdf(ReminderDayCommon, HttpCase):
         self.assertTextHas(
             text,
             "Payment Reminders: Summary Sheet",
-            "Qian Yu 3 1 300.00 € 200.00 € 66.7% $ 500.00 $ 0.00 0.0%",
+            "Qian Yu 3 1 $ 800.00 $ 200.00 25.0%",
             "Zhou Min 2 2 $ 600.00 $ 400.00 66.7%",
-            "Total 5 3 300.00 € 200.00 € 66.7% $ 1,100.00 $ 400.00 36.4%",
-            "Reminded 5 3 60.0% EUR 66.7% USD 36.4%",
-            "Control group 2 1 50.0% USD 80.0%",
-            "Lift: +10.0 percentage points",
+            "Total 5 3 $ 1,400.00 $ 600.00 42.9%",
+            "Reminded 6 3 50.0% $ 600.00",
+            "Control group 2 1 50.0% $ 400.00",
+            "Lift: +0.0 percentage points: too few to tell (fewer than 30 "
+            "customers in an arm)",
+            # Per channel (these reminders have none) and per agent.
+            "- 3 / 6 1 / 2 +0.0 : too few to tell",
+            "Qian Yu 1 / 3 0 / 1 +33.3 : too few to tell",
+            "Zhou Min 2 / 3 1 / 1 -33.3 : too few to tell",
+            "Intent to treat",
+            "(Wald), 95 %",
         )
         self.assertNotIn("700.00", text, "the next day stays out")
 
@@ -366,11 +401,11 @@ class TestSheetsPdf(ReminderDayCommon, HttpCase):
             "Chen Zhou Min $ 300.00 Paid Yes 11/10/2026 12:00:00 $ 300.00",
             "Deng Zhou Min $ 300.00 Paid Yes 11/10/2026 12:00:00 $ 100.00",
             "Feng Qian Yu $ 500.00 Closed automatically No $ 0.00",
-            "Gao Qian Yu 200.00 € Paid Yes 11/10/2026 12:00:00 200.00 €",
-            "Han Qian Yu 100.00 € Closed by us or the customer No 0.00 €",
-            "Success rate 66.7% 200.00 €",
-            "$ 1,100.00 Success rate 36.4% $ 400.00",
+            "Gao Qian Yu $ 200.00 ( 100.00 € ) Paid Yes 11/10/2026 12:00:00 $ 200.00",
+            "Han Qian Yu $ 100.00 ( 50.00 € ) Closed by us or the customer No $ 0.00",
+            "$ 1,400.00 Success rate 42.9% $ 600.00",
         )
+        self.assertNotIn("EUR", text, "no total in another currency")
         self.assertNotIn("Jiang", text, "the control group is not reminded")
 
     def test_detail_sheet_pdf_of_a_selection(self):
@@ -450,8 +485,8 @@ class TestReasonsSheet(ReasonsDayCommon):
         )
         expected = {
             "Still comparing": (1, {self.usd.name: 300.0}),
-            "Price too high": (3, {"EUR": 100.0, self.usd.name: 800.0}),
-            "Ordered by mistake or duplicate": (1, {"EUR": 200.0}),
+            "Price too high": (3, {self.usd.name: 900.0}),
+            "Ordered by mistake or duplicate": (1, {self.usd.name: 200.0}),
         }
         self.assertEqual(self.rows(day["rows"]), expected)
         self.assertEqual(day["customers"], 5)
@@ -471,12 +506,10 @@ class TestReasonsSheet(ReasonsDayCommon):
         )
         self.assertEqual(
             self.rows(sheet["reasons"])["Price too high"],
-            (4, {"EUR": 100.0, self.usd.name: 1500.0}),
+            (4, {self.usd.name: 1600.0}),
         )
         self.assertEqual(sheet["customers"], 6)
-        self.assertEqual(
-            self.unpaid(sheet["amounts"]), {"EUR": 300.0, self.usd.name: 1800.0}
-        )
+        self.assertEqual(self.unpaid(sheet["amounts"]), {self.usd.name: 2100.0})
 
     def test_no_reason_no_line(self):
         self.reminders.reason_id = False
@@ -530,12 +563,12 @@ class TestReasonsSheetPdf(ReasonsDayCommon, HttpCase):
             text,
             "Payment Reminders: Reasons Sheet",
             "11/10/2026 Still comparing 1 $ 300.00",
-            "Price too high 3 100.00 € $ 800.00",
-            "Ordered by mistake or duplicate 1 200.00 €",
+            "Price too high 3 $ 900.00",
+            "Ordered by mistake or duplicate 1 $ 200.00",
             "11/11/2026 Price too high 1 $ 700.00",
             "Totals per reason",
-            "Price too high 4 100.00 € $ 1,500.00",
-            "Total 6 300.00 € $ 1,800.00",
+            "Price too high 4 $ 1,600.00",
+            "Total 6 $ 2,100.00",
         )
 
     def test_reasons_sheet_pdf_of_a_selection(self):
@@ -543,5 +576,5 @@ class TestReasonsSheetPdf(ReasonsDayCommon, HttpCase):
         text = self.pdf_text(
             "payment_reminder.action_report_reasons_sheet", docids=gao.ids
         )
-        self.assertIn("Ordered by mistake or duplicate 1 200.00 €", text)
+        self.assertIn("Ordered by mistake or duplicate 1 $ 200.00", text)
         self.assertNotIn("Price too high", text)

@@ -104,8 +104,9 @@ class TestSend(PaymentReminderSendCommon):
         with self.mockSMSGateway(), self.mock_mail_gateway():
             self.send_due(MORNING)
         self.assertEqual(self._sms, [])
-        # The first usable channel of the rules: a landline still takes calls.
-        self.assertEqual(reminder.state, "done")
+        # The first usable channel of the rules: a landline still takes calls,
+        # a call to make until the agent makes it.
+        self.assertEqual(reminder.state, "calling")
         self.assertEqual(reminder.channel, "phone")
         self.assertEqual(len(order.activity_ids), 1)
         [line] = self.chatter_lines(order)
@@ -258,7 +259,8 @@ class TestSend(PaymentReminderSendCommon):
             "Someone else answers",
         ):
             self.assertIn(text, note)
-        self.assertEqual(reminder.state, "done")
+        self.assertEqual(reminder.state, "calling")
+        self.assertFalse(reminder.done_at)
         self.assertIn(
             "Zhao Lei · attempt 2 · Phone call · call planned",
             self.chatter_lines(self.order)[0],

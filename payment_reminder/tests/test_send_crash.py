@@ -122,9 +122,10 @@ class TestSendCrash(CommittedOrdersCase):
         self._run_dying_worker("send", die=3)
         with self.committed_env() as env:
             reminders = self._reminders(env)
+            # The call is handed to its agent: a call to make.
             self.assertEqual(
                 reminders.mapped("state"),
-                ["done", "done", "planned", "planned", "planned"],
+                ["calling", "done", "planned", "planned", "planned"],
             )
             third = reminders[2].order_id
             self.assertEqual(self._sent(third)["calls"], 0)
@@ -137,7 +138,10 @@ class TestSendCrash(CommittedOrdersCase):
             env["payment.reminder"]._cron_send_due()
         with self.committed_env() as env:
             reminders = self._reminders(env)
-            self.assertEqual(set(reminders.mapped("state")), {"done"})
+            self.assertEqual(
+                reminders.mapped("state"),
+                ["calling" if channel == "phone" else "done" for channel in CHANNELS],
+            )
             self.assertEqual(reminders.mapped("attempt"), [1] * len(CHANNELS))
             for reminder in reminders:
                 email = reminder.channel == "email"

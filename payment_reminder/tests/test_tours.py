@@ -81,7 +81,9 @@ class TestTours(PaymentReminderSendCommon, HttpCase):
         self.assertEqual(len(call), 1)
         # Due whatever the time of day: My Calls shows today's and overdue calls.
         call.date_deadline = fields.Date.today() - timedelta(days=1)
-        self.assertEqual(order.reminder_state, "reminded")
+        # A call to make: the customer is not reminded until the agent calls.
+        self.assertEqual(reminder.state, "calling")
+        self.assertEqual(order.reminder_state, "pending")
 
         with self.mock_mail_gateway(), self.mockSMSGateway():
             self.start_tour("/odoo", "payment_reminder_agent_tour", login="tour.agent")

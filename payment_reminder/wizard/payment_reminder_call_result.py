@@ -126,17 +126,23 @@ class PaymentReminderCallResult(models.TransientModel):
         }
 
     def action_confirm(self):
-        """Apply the outcome, close the call with feedback, note it on the order."""
+        """The call was made now: mark it done, apply the outcome, close the
+        call with feedback, note it on the order."""
         self.ensure_one()
         self._check_values()
         now = fields.Datetime.now()
         reminder = self._get_reminder(now)
-        detail = getattr(self, f"_outcome_{self.outcome}")(reminder, now)
+        reminder._reminder_call_made(now)
+        activities = self._call_activities(reminder)
+        # What the outcome does (closing the order, do not contact) removes
+        # the customer's calls still to make, not the one being logged.
+        wizard = self.with_context(payment_reminder_logged_activity_ids=activities.ids)
+        detail = getattr(wizard, f"_outcome_{self.outcome}")(reminder, now)
         if self.cancel_order_ids and self.reason_id.action == "offer_cancel":
-            self._cancel_duplicates(reminder)
+            wizard._cancel_duplicates(reminder)
         reminder.write({"outcome": self.outcome, "reason_id": self.reason_id.id})
         result = self._result_text(detail)
-        self._close_call_activities(reminder, result)
+        activities.exists().action_feedback(feedback=result)
         with reminder._reminder_batch(now) as batch:
             reminder._reminder_log_attempt(now, result, batch)
         if self.send_followup and self.outcome in FOLLOWUP_OUTCOMES:
@@ -245,7 +251,8 @@ class PaymentReminderCallResult(models.TransientModel):
             orders.activity_ids.filtered(lambda a: a.activity_type_id == message_type)
             | orders._payment_reminder_call_activities()
         )
-        (activities - self.activity_id).sudo().unlink()
+        logged = self.env.context.get("payment_reminder_logged_activity_ids") or []
+        activities.filtered(lambda a: a.id not in logged).sudo().unlink()
         return self.env._("will not be contacted again")
 
     def _outcome_payment_problem(self, reminder, now):
@@ -255,15 +262,15 @@ class PaymentReminderCallResult(models.TransientModel):
 
     @api.model
     def _last_call(self, order):
-        """The latest phone reminder about ``order``, if any."""
-        return self.env["payment.reminder"].search(
-            [
-                ("order_ids", "in", order.ids),
-                ("channel", "=", "phone"),
-                ("state", "=", "done"),
-            ],
-            order="done_at desc, id desc",
+        """The call to make about ``order``, else the latest one made, if any."""
+        Reminder = self.env["payment.reminder"]
+        domain = [("order_ids", "in", order.ids), ("channel", "=", "phone")]
+        return Reminder.search(
+            domain + [("state", "=", "calling")],
+            order="scheduled_at desc, id desc",
             limit=1,
+        ) or Reminder.search(
+            domain + [("state", "=", "done")], order="done_at desc, id desc", limit=1
         )
 
     def _unpaid_orders(self):
@@ -334,7 +341,8 @@ class PaymentReminderCallResult(models.TransientModel):
         return self._plan_call(reminder, start, end, now)
 
     def _plan_call(self, reminder, start, end, now):
-        """The next call is a new reminder of its own, attempt N + 1.
+        """The next call is a new reminder of its own, attempt N + 1, a call
+        to make (not done) until the agent makes it.
 
         :return: what the chatter line says about it
         """
@@ -344,8 +352,7 @@ class PaymentReminderCallResult(models.TransientModel):
             "phone",
             reminder.user_id,
             now,
-            state="done",
-            done_at=now,
+            state="calling",
             scheduled_at=start,
             queue_date=shop_day(company, start),
             attempt=reminder.attempt + 1,
@@ -407,12 +414,11 @@ class PaymentReminderCallResult(models.TransientModel):
             lambda o: o.awaiting_payment and o.state in ("draft", "sent")
         )
 
-    def _close_call_activities(self, reminder, result):
-        """Mark the call done with the result as feedback."""
-        activities = self.activity_id.exists() or self.order_id.activity_ids.filtered(
+    def _call_activities(self, reminder):
+        """The call activity being logged: the wizard's, else the reminder's."""
+        return self.activity_id.exists() or self.order_id.activity_ids.filtered(
             lambda a: a.payment_reminder_id == reminder
         )
-        activities.action_feedback(feedback=result)
 
     def _reason_text(self):
         return "; ".join(filter(None, [self.reason_id.name, self.note]))

@@ -197,11 +197,16 @@ class PaymentReminderSend(models.TransientModel):
         """A notification saying what went out, what waits, what failed or was
         skipped, then the wizard closes."""
         done = reminders.filtered(lambda r: r.state == "done")
+        calls = reminders.filtered(lambda r: r.state == "calling")
         waiting = reminders.filtered(lambda r: r.state == "planned")
-        failed = reminders - done - waiting
-        lines = [
-            self.env._("%(count)s customer(s) reminded.", count=len(done)),
-        ]
+        failed = reminders - done - calls - waiting
+        lines = []
+        if done or not calls:
+            lines.append(self.env._("%(count)s customer(s) reminded.", count=len(done)))
+        if calls:
+            lines.append(
+                self.env._("%(count)s call(s) to make, in My Calls.", count=len(calls))
+            )
         if waiting:
             lines.append(
                 self.env._(
