@@ -17,6 +17,7 @@
         "portal",
         "payment",
         "phone_validation",
+        "link_tracker",
     ],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
@@ -47,6 +48,7 @@
         "views/res_config_settings_views.xml",
         "views/payment_reminder_script_views.xml",
         "views/payment_reminder_templates.xml",
+        "views/payment_reminder_opt_out_templates.xml",
         "views/payment_reminder_menus.xml",
     ],
     "assets": {

@@ -10,13 +10,23 @@ unpaid orders. Every field is declared here; the behaviour is in the mixins.
 - ``payment.reminder.call.mixin`` (payment_reminder_calls.py): calls, their
   slots and the phone script;
 - ``payment.reminder.results.mixin`` (payment_reminder_results.py): which
-  reminder a payment is credited to, sent after payment, the daily e-mail.
+  reminder a payment is credited to, sent after payment, the daily e-mail;
+- ``payment.reminder.sms.mixin`` (payment_reminder_sms.py): what an SMS says,
+  the daily SMS budget, link clicks and opt-outs.
 """
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..const import CHANNELS, OUTCOMES, RESULTS, SKIP_REASONS, STATES, STEPS
+from ..const import (
+    CHANNELS,
+    OUTCOMES,
+    RESULTS,
+    SKIP_REASONS,
+    STATES,
+    STEPS,
+    WAIT_REASONS,
+)
 from ..utils import commit_unless_testing
 from .payment_reminder_queue import ReminderCandidate
 
@@ -31,6 +41,7 @@ class PaymentReminder(models.Model):
         "payment.reminder.channel.mixin",
         "payment.reminder.call.mixin",
         "payment.reminder.results.mixin",
+        "payment.reminder.sms.mixin",
     ]
     _order = "scheduled_at desc, id desc"
     _check_company_auto = True
@@ -157,6 +168,45 @@ class PaymentReminder(models.Model):
         copy=False,
         help="The reminder went out after the customer had started paying: the "
         "payment and the reminder crossed.",
+    )
+
+    # SMS, and what the customer did with the link.
+    sms_segments = fields.Integer(
+        string="SMS segments",
+        readonly=True,
+        copy=False,
+        help="The segments the SMS was billed as: one up to 160 GSM-7 or 70 "
+        "Unicode characters, else one per 153 or 67.",
+    )
+    sms_uuid = fields.Char(
+        string="SMS UUID",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The SMS in Odoo's SMS queue: its delivery reports find the reminder.",
+    )
+    link_tracker_id = fields.Many2one(
+        "link.tracker",
+        string="Short link",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The short link to pay the SMS carried: a click on it is recorded here.",
+    )
+    clicked_at = fields.Datetime(
+        string="Link opened on",
+        readonly=True,
+        copy=False,
+        help="When the customer last opened the pay link of this reminder (its "
+        "short link, or the order in the portal after it).",
+    )
+    wait_reason = fields.Selection(
+        WAIT_REASONS,
+        string="Postponed because",
+        readonly=True,
+        copy=False,
+        help="Why the reminder was moved later the last time it was due.",
     )
 
     # Results: computed from the orders and the payments credited.

@@ -5,6 +5,8 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
+from ..const import SMS_OPT_OUT_MODES
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -218,3 +220,39 @@ class ResCompany(models.Model):
             )
             if any(hour < 0 or hour > 24 for hour in hours):
                 raise ValidationError(_("Quiet hours go from 00:00 to 24:00."))
+
+    # === SMS SETTINGS === #
+
+    payment_reminder_sms_signature = fields.Char(
+        string="SMS signature",
+        translate=True,
+        help="The shop's name at the end of every reminder SMS (【…】 in Chinese), "
+        "in each customer's language. Empty: the company's name.",
+    )
+    payment_reminder_sms_opt_out = fields.Selection(
+        SMS_OPT_OUT_MODES,
+        string="SMS opt-out by",
+        default="reply",
+        required=True,
+        help="How reminder SMS tell customers to opt out: reply T or STOP (your SMS "
+        "provider must forward replies to Odoo; Odoo's own SMS service does not), "
+        "or a short link to a page where they confirm.",
+    )
+    payment_reminder_sms_daily_limit = fields.Integer(
+        string="Daily SMS budget (segments)",
+        default=0,
+        help="At most this many SMS segments a shop day (a long SMS is billed as "
+        "several). Past it, an SMS reminder goes by the next channel of its rule, "
+        "else waits for the next day. 0: no limit.",
+    )
+
+    @api.constrains("payment_reminder_sms_daily_limit")
+    def _check_payment_reminder_sms_daily_limit(self):
+        for company in self:
+            if company.payment_reminder_sms_daily_limit < 0:
+                raise ValidationError(_("The daily SMS budget cannot be negative."))
+
+    def _payment_reminder_sms_signature(self):
+        """The signature of the company's reminder SMS."""
+        self.ensure_one()
+        return (self.payment_reminder_sms_signature or self.name or "").strip()

@@ -69,3 +69,12 @@ class ResConfigSettings(models.TransientModel):
     payment_reminder_quiet_end = fields.Float(
         related="company_id.payment_reminder_quiet_end", readonly=False
     )
+    payment_reminder_sms_signature = fields.Char(
+        related="company_id.payment_reminder_sms_signature", readonly=False
+    )
+    payment_reminder_sms_opt_out = fields.Selection(
+        related="company_id.payment_reminder_sms_opt_out", readonly=False
+    )
+    payment_reminder_sms_daily_limit = fields.Integer(
+        related="company_id.payment_reminder_sms_daily_limit", readonly=False
+    )

@@ -9,6 +9,8 @@ from . import test_send
 from . import test_send_race
 from . import test_send_faults
 from . import test_send_crash
+from . import test_sms
+from . import test_sms_budget
 from . import test_scripts
 from . import test_results
 from . import test_security
