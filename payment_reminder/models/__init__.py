@@ -13,6 +13,7 @@ from . import payment_reminder_channels
 from . import payment_reminder_calls
 from . import payment_reminder_results
 from . import payment_reminder_sms
+from . import payment_reminder_costs
 from . import payment_reminder
 from . import payment_reminder_script
 from . import payment_transaction

@@ -12,7 +12,9 @@ unpaid orders. Every field is declared here; the behaviour is in the mixins.
 - ``payment.reminder.results.mixin`` (payment_reminder_results.py): which
   reminder a payment is credited to, sent after payment, the daily e-mail;
 - ``payment.reminder.sms.mixin`` (payment_reminder_sms.py): what an SMS says,
-  the daily SMS budget, link clicks and opt-outs.
+  the daily SMS budget, link clicks and opt-outs;
+- ``payment.reminder.cost.mixin`` (payment_reminder_costs.py): what a
+  reminder cost and won back per unit of cost.
 """
 
 from odoo import api, fields, models
@@ -42,6 +44,7 @@ class PaymentReminder(models.Model):
         "payment.reminder.call.mixin",
         "payment.reminder.results.mixin",
         "payment.reminder.sms.mixin",
+        "payment.reminder.cost.mixin",
     ]
     _order = "scheduled_at desc, id desc"
     _check_company_auto = True
@@ -254,6 +257,35 @@ class PaymentReminder(models.Model):
         "unpaid, never an average of the reminders' rates.",
     )
 
+    # Costs: in the company's currency (payment_reminder_costs.py).
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company currency"
+    )
+    cost = fields.Monetary(
+        currency_field="company_currency_id",
+        compute="_compute_cost",
+        store=True,
+        help="What the reminder cost when it went out: the company's price of its "
+        "channel (per SMS segment for an SMS). Nothing when it did not go out.",
+    )
+    amount_recovered_company = fields.Monetary(
+        string="Recovered (company currency)",
+        currency_field="company_currency_id",
+        compute="_compute_amount_recovered_company",
+        store=True,
+        help="The recovered amount in the company's currency, at the rate of the "
+        "day it was paid.",
+    )
+    return_on_cost = fields.Float(
+        string="Recovered per unit of cost",
+        compute="_compute_return_on_cost",
+        store=True,
+        aggregator="sum",
+        digits=(16, 2),
+        help="Recovered (company currency) / cost. Grouped, it is the sum "
+        "recovered over the sum of costs, never an average of ratios.",
+    )
+
     # === COMPUTE METHODS === #
 
     @api.depends("partner_id", "step", "queue_date")
@@ -335,6 +367,13 @@ class PaymentReminder(models.Model):
             return SQL(
                 "COALESCE(SUM(%s), 0) * 100.0 / NULLIF(SUM(%s), 0)", recovered, unpaid
             )
+        # The same for what was recovered per unit of cost.
+        if aggregate_spec.split(":")[0] == "return_on_cost":
+            recovered = self._field_to_sql(
+                self._table, "amount_recovered_company", query
+            )
+            cost = self._field_to_sql(self._table, "cost", query)
+            return SQL("COALESCE(SUM(%s), 0) / NULLIF(SUM(%s), 0)", recovered, cost)
         return super()._read_group_select(aggregate_spec, query)
 
     # === ACTION METHODS === #

@@ -221,7 +221,7 @@ class ResCompany(models.Model):
             if any(hour < 0 or hour > 24 for hour in hours):
                 raise ValidationError(_("Quiet hours go from 00:00 to 24:00."))
 
-    # === SMS SETTINGS === #
+    # === SMS AND COSTS SETTINGS === #
 
     payment_reminder_sms_signature = fields.Char(
         string="SMS signature",
@@ -245,12 +245,49 @@ class ResCompany(models.Model):
         "several). Past it, an SMS reminder goes by the next channel of its rule, "
         "else waits for the next day. 0: no limit.",
     )
+    payment_reminder_cost_sms = fields.Monetary(
+        string="Cost per SMS segment",
+        currency_field="currency_id",
+        default=0.0,
+        help="What one SMS segment costs, for the cost figures of the sheets.",
+    )
+    payment_reminder_cost_phone = fields.Monetary(
+        string="Cost per call",
+        currency_field="currency_id",
+        default=0.0,
+        help="What one call planned for an agent costs (the agent's time, the line).",
+    )
+    payment_reminder_cost_email = fields.Monetary(
+        string="Cost per e-mail",
+        currency_field="currency_id",
+        default=0.0,
+    )
+    payment_reminder_cost_portal = fields.Monetary(
+        string="Cost per portal message",
+        currency_field="currency_id",
+        default=0.0,
+    )
 
-    @api.constrains("payment_reminder_sms_daily_limit")
-    def _check_payment_reminder_sms_daily_limit(self):
+    @api.constrains(
+        "payment_reminder_sms_daily_limit",
+        "payment_reminder_cost_sms",
+        "payment_reminder_cost_phone",
+        "payment_reminder_cost_email",
+        "payment_reminder_cost_portal",
+    )
+    def _check_payment_reminder_costs(self):
         for company in self:
-            if company.payment_reminder_sms_daily_limit < 0:
-                raise ValidationError(_("The daily SMS budget cannot be negative."))
+            numbers = [
+                company.payment_reminder_sms_daily_limit,
+                company.payment_reminder_cost_sms,
+                company.payment_reminder_cost_phone,
+                company.payment_reminder_cost_email,
+                company.payment_reminder_cost_portal,
+            ]
+            if any(number < 0 for number in numbers):
+                raise ValidationError(
+                    _("The SMS budget and the costs of reminding cannot be negative.")
+                )
 
     def _payment_reminder_sms_signature(self):
         """The signature of the company's reminder SMS."""

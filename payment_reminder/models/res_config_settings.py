@@ -78,3 +78,15 @@ class ResConfigSettings(models.TransientModel):
     payment_reminder_sms_daily_limit = fields.Integer(
         related="company_id.payment_reminder_sms_daily_limit", readonly=False
     )
+    payment_reminder_cost_sms = fields.Monetary(
+        related="company_id.payment_reminder_cost_sms", readonly=False
+    )
+    payment_reminder_cost_phone = fields.Monetary(
+        related="company_id.payment_reminder_cost_phone", readonly=False
+    )
+    payment_reminder_cost_email = fields.Monetary(
+        related="company_id.payment_reminder_cost_email", readonly=False
+    )
+    payment_reminder_cost_portal = fields.Monetary(
+        related="company_id.payment_reminder_cost_portal", readonly=False
+    )

@@ -17,6 +17,7 @@ from . import test_security
 from . import test_concurrency
 from . import test_bad_input
 from . import test_reports
+from . import test_costs
 from . import test_i18n
 from . import test_agent
 from . import test_tours
