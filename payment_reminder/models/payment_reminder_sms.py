@@ -280,15 +280,20 @@ class PaymentReminderSmsMixin(models.AbstractModel):
         tz = shop_tz(company)
         start = to_utc(day, float_to_time(0), tz)
         end = to_utc(day + timedelta(days=1), float_to_time(0), tz)
-        [(segments,)] = self.env["payment.reminder"]._read_group(
-            [
-                ("company_id", "=", company.id),
-                ("channel", "=", "sms"),
-                ("state", "=", "done"),
-                ("done_at", ">=", start),
-                ("done_at", "<", end),
-            ],
-            aggregates=["sms_segments:sum"],
+        # Every agent's SMS count, whoever looks (an agent sees their own).
+        [(segments,)] = (
+            self.env["payment.reminder"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("channel", "=", "sms"),
+                    ("state", "=", "done"),
+                    ("done_at", ">=", start),
+                    ("done_at", "<", end),
+                ],
+                aggregates=["sms_segments:sum"],
+            )
         )
         return segments or 0
 

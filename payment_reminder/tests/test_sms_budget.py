@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from ..models.payment_reminder_sending import ReminderWait
 from .common import PaymentReminderSendCommon, shop_time
@@ -110,6 +110,22 @@ class TestSmsBudget(PaymentReminderSendCommon):
                 self.company, date(2026, 11, 11)
             ),
             2,
+        )
+
+    def test_the_day_count_counts_every_agents_sms(self):
+        """An agent's SMS starts the count with every agent's, not only the
+        reminders the agent may see."""
+        self.company.payment_reminder_sms_daily_limit = 0
+        other = new_test_user(
+            self.env, "other.agent", "payment_reminder.group_payment_reminder_user"
+        )
+        self.due_reminder(self._order(self.buyers[0], PLACED), "sms", user_id=other.id)
+        with self.mockSMSGateway():
+            self.send_due(MORNING)
+        Reminder = self.Reminder.with_user(self.agent)
+        self.assertFalse(Reminder.search([("user_id", "=", other.id)]))
+        self.assertEqual(
+            Reminder._reminder_sms_segments_of_day(self.company, date(2026, 11, 11)), 2
         )
 
     def test_remind_now_by_sms_says_it_waits_for_the_budget(self):
