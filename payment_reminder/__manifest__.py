@@ -18,6 +18,7 @@
         "payment",
         "payment_custom",
         "phone_validation",
+        "link_tracker",
     ],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
@@ -50,6 +51,7 @@
         "views/payment_reminder_script_views.xml",
         "views/payment_reminder_templates.xml",
         "views/payment_reminder_portal_templates.xml",
+        "views/payment_reminder_opt_out_templates.xml",
         "views/payment_reminder_menus.xml",
     ],
     "assets": {

@@ -84,6 +84,17 @@ ORDER_REMINDER_STATES = [
     ("paid", "Paid"),
     ("closed", "Closed unpaid"),
 ]
+# Why a planned reminder was moved later instead of going out when due.
+WAIT_REASONS = [
+    ("link_opened", "Opened the pay link less than an hour ago"),
+    ("sms_budget", "The day's SMS budget is used up"),
+]
+# How an SMS says how to opt out: a reply the SMS provider forwards to
+# ``payment.reminder._reminder_sms_reply``, or a short link to a page of ours.
+SMS_OPT_OUT_MODES = [
+    ("reply", "Reply T / STOP (the provider forwards replies)"),
+    ("link", "Opt-out link"),
+]
 WINDOW_TYPES = [
     ("order", "Reminder window (by the hour the order was placed)"),
     ("cutoff", "Dispatch cut-off"),
@@ -123,3 +134,28 @@ NO_DEADLINE_HOURS = 7 * 24
 # and the 95 % two-sided normal quantile of its interval.
 MIN_ARM_SIZE = 30
 Z_95 = 1.959964
+
+# === SMS === #
+
+# A customer who opened the pay link is left alone this long.
+LINK_OPENED_PAUSE = timedelta(hours=1)
+# Replies that mean "no more SMS" (compared upper-cased, without spaces or
+# punctuation): the Chinese operators' T / TD / 退订, the English STOP words.
+SMS_OPT_OUT_KEYWORDS = frozenset(
+    {
+        "T",
+        "TD",
+        "退订",
+        "退訂",
+        "STOP",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "END",
+        "QUIT",
+        "CANCEL",
+    }
+)
+# The script editor measures an SMS before its short link exists: a code of
+# this length stands for it (Odoo's codes start at 3 characters and grow as
+# they run out).
+SMS_PREVIEW_CODE_LENGTH = 4

@@ -1,8 +1,8 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Small helpers that are no model: the shop's time and day, what a cron
-needs to work in committed batches beside other workers, and the interval of
-the lift."""
+needs to work in committed batches beside other workers, the interval of the
+lift, and how long an SMS is."""
 
 import math
 import threading
@@ -120,3 +120,63 @@ def difference_interval(paid_a, size_a, paid_b, size_b, z):
     difference = rate_a - rate_b
     error = math.sqrt(rate_a * (1 - rate_a) / size_a + rate_b * (1 - rate_b) / size_b)
     return difference, difference - z * error, difference + z * error
+
+
+# === SMS LENGTH === #
+
+# The GSM 03.38 default alphabet, and its extension table (each of those
+# characters takes two of a segment's places).
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+# (single message, per segment of a long one): GSM-7 in 7-bit characters,
+# UCS-2 in 16-bit units; a long message gives 7 characters (GSM-7) or 3 units
+# (UCS-2) of each segment to the header that joins them.
+SMS_LIMITS = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
+# Typography that would turn a Latin SMS into UCS-2 (2.3 times as many
+# segments) for nothing: Babel's no-break spaces in amounts and times, curly
+# quotes, dashes.
+SMS_PLAIN = str.maketrans(
+    {
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+    }
+)
+
+
+def sms_plain(text):
+    """``text`` without typography that costs an SMS its GSM-7 encoding."""
+    return (text or "").translate(SMS_PLAIN)
+
+
+def sms_measure(text):
+    """How an SMS of ``text`` is sent and billed.
+
+    GSM-7 when every character is in the GSM alphabet (160 characters in one
+    message, 153 per segment beyond), else UCS-2 (70, then 67 per segment;
+    characters beyond the 16-bit range count twice).
+
+    :return: (length in the encoding's units, segments, "GSM-7" or "UCS-2")
+    """
+    text = text or ""
+    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
+        encoding = "GSM-7"
+        length = sum(2 if char in GSM7_EXTENSION else 1 for char in text)
+    else:
+        encoding = "UCS-2"
+        length = len(text.encode("utf-16-le")) // 2
+    single, per_segment = SMS_LIMITS[encoding]
+    if not length:
+        return 0, 0, encoding
+    segments = 1 if length <= single else math.ceil(length / per_segment)
+    return length, segments, encoding

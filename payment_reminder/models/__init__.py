@@ -15,8 +15,12 @@ from . import payment_reminder_sending
 from . import payment_reminder_channels
 from . import payment_reminder_calls
 from . import payment_reminder_results
+from . import payment_reminder_sms
+from . import payment_reminder_costs
 from . import payment_reminder
 from . import payment_reminder_script
 from . import payment_transaction
 from . import payment_reminder_reason
 from . import mail_activity
+from . import sms_tracker
+from . import link_tracker

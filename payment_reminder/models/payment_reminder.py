@@ -10,7 +10,11 @@ unpaid orders. Every field is declared here; the behaviour is in the mixins.
 - ``payment.reminder.call.mixin`` (payment_reminder_calls.py): calls, their
   slots and the phone script;
 - ``payment.reminder.results.mixin`` (payment_reminder_results.py): which
-  reminder a payment is credited to, sent after payment, the daily e-mail.
+  reminder a payment is credited to, sent after payment, the daily e-mail;
+- ``payment.reminder.sms.mixin`` (payment_reminder_sms.py): what an SMS says,
+  the daily SMS budget, link clicks and opt-outs;
+- ``payment.reminder.cost.mixin`` (payment_reminder_costs.py): what a
+  reminder cost and won back per unit of cost.
 """
 
 from datetime import timedelta
@@ -28,6 +32,7 @@ from ..const import (
     SKIP_REASONS,
     STATES,
     STEPS,
+    WAIT_REASONS,
 )
 from ..utils import commit_unless_testing, shop_day
 from .payment_reminder_queue import ReminderCandidate
@@ -43,6 +48,8 @@ class PaymentReminder(models.Model):
         "payment.reminder.channel.mixin",
         "payment.reminder.call.mixin",
         "payment.reminder.results.mixin",
+        "payment.reminder.sms.mixin",
+        "payment.reminder.cost.mixin",
     ]
     _order = "scheduled_at desc, id desc"
     _check_company_auto = True
@@ -188,6 +195,45 @@ class PaymentReminder(models.Model):
         "payment and the reminder crossed.",
     )
 
+    # SMS, and what the customer did with the link.
+    sms_segments = fields.Integer(
+        string="SMS segments",
+        readonly=True,
+        copy=False,
+        help="The segments the SMS was billed as: one up to 160 GSM-7 or 70 "
+        "Unicode characters, else one per 153 or 67.",
+    )
+    sms_uuid = fields.Char(
+        string="SMS UUID",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The SMS in Odoo's SMS queue: its delivery reports find the reminder.",
+    )
+    link_tracker_id = fields.Many2one(
+        "link.tracker",
+        string="Short link",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The short link to pay the SMS carried: a click on it is recorded here.",
+    )
+    clicked_at = fields.Datetime(
+        string="Link opened on",
+        readonly=True,
+        copy=False,
+        help="When the customer last opened the pay link of this reminder (its "
+        "short link, or the order in the portal after it).",
+    )
+    wait_reason = fields.Selection(
+        WAIT_REASONS,
+        string="Postponed because",
+        readonly=True,
+        copy=False,
+        help="Why the reminder was moved later the last time it was due.",
+    )
+
     # Results: computed from the orders and the payments credited.
     result = fields.Selection(
         RESULTS,
@@ -278,6 +324,24 @@ class PaymentReminder(models.Model):
         help="What the customer paid after this reminder, converted into the "
         "company currency at the order date's rate; never more than the unpaid "
         "amount.",
+    )
+
+    # Costs: in the company's currency (payment_reminder_costs.py).
+    cost = fields.Monetary(
+        currency_field="company_currency_id",
+        compute="_compute_cost",
+        store=True,
+        help="What the reminder cost when it went out: the company's price of its "
+        "channel (per SMS segment for an SMS). Nothing when it did not go out.",
+    )
+    return_on_cost = fields.Float(
+        string="Recovered per unit of cost",
+        compute="_compute_return_on_cost",
+        store=True,
+        aggregator="sum",
+        digits=(16, 2),
+        help="Recovered (company currency) / cost. Grouped, it is the sum "
+        "recovered over the sum of costs, never an average of ratios.",
     )
 
     # === COMPUTE METHODS === #
@@ -431,6 +495,13 @@ class PaymentReminder(models.Model):
             return SQL(
                 "COALESCE(SUM(%s), 0) * 100.0 / NULLIF(SUM(%s), 0)", recovered, unpaid
             )
+        # The same for what was recovered per unit of cost.
+        if aggregate_spec.split(":")[0] == "return_on_cost":
+            recovered = self._field_to_sql(
+                self._table, "amount_recovered_company", query
+            )
+            cost = self._field_to_sql(self._table, "cost", query)
+            return SQL("COALESCE(SUM(%s), 0) / NULLIF(SUM(%s), 0)", recovered, cost)
         return super()._read_group_select(aggregate_spec, query)
 
     # === ACTION METHODS === #

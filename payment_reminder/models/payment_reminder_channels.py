@@ -1,8 +1,9 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Channels: whether a channel reaches the customer, one sender per channel
-(portal message, e-mail, SMS; calls are in payment_reminder_calls.py), and the
-line each attempt leaves in the order's chatter."""
+(portal message, e-mail; SMS are in payment_reminder_sms.py, calls in
+payment_reminder_calls.py), and the line each attempt leaves in the order's
+chatter."""
 
 from odoo import api, models
 from odoo.exceptions import UserError
@@ -37,26 +38,36 @@ class PaymentReminderChannelMixin(models.AbstractModel):
                     channel=self._reminder_channel_label(self.channel),
                 )
             )
-        rules = self.env["payment.reminder.channel.rule"].search(
-            [("company_id", "in", (False, self.company_id.id))]
-        )
-        channels = rules.filtered(lambda rule: rule.step in (False, self.step)).mapped(
-            "channel"
-        )
         number = contact.phone_sanitized or contact.mobile or contact.phone
         reason = (
             self.env._("no SMS: %(number)s is not a mobile number", number=number)
             if number
             else self.env._("no SMS: no mobile number")
         )
-        for channel in dict.fromkeys(channels):
-            if channel != "sms" and self._reminder_can_reach(contact, channel):
-                return channel, reason
+        channel = self._reminder_other_channel("sms")
+        if channel:
+            return channel, reason
         raise UserError(
             self.env._(
                 "%(reason)s, and no other channel reaches the customer.", reason=reason
             )
         )
+
+    def _reminder_other_channel(self, channel):
+        """The first channel of the channel rules (of this reminder's step),
+        other than ``channel``, that reaches the customer; else False."""
+        self.ensure_one()
+        contact = self.order_id.partner_id
+        rules = self.env["payment.reminder.channel.rule"].search(
+            [("company_id", "in", (False, self.company_id.id))]
+        )
+        channels = rules.filtered(lambda rule: rule.step in (False, self.step)).mapped(
+            "channel"
+        )
+        for other in dict.fromkeys(channels):
+            if other != channel and self._reminder_can_reach(contact, other):
+                return other
+        return False
 
     def _reminder_send_by(self, channel, now, batch):
         """Send the reminder by ``channel``: ``_reminder_send_<channel>(now,
@@ -125,44 +136,6 @@ class PaymentReminderChannelMixin(models.AbstractModel):
             email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature"
         )
         return self.env._("email sent")
-
-    # --- SMS --- #
-
-    def _reminder_send_sms(self, now, batch):
-        """An SMS to the customer's mobile; a refused SMS fails the reminder."""
-        order = self.order_id
-        contact = order.partner_id
-        template = self.sms_template_id or self.script_id.sms_template_id
-        if not template:
-            raise UserError(
-                self.env._(
-                    "No SMS template for this reminder (script: %(script)s).",
-                    script=self.script_id.display_name or "-",
-                )
-            )
-        message = order._message_sms_with_template(
-            template=template,
-            partner_ids=contact.ids,
-            sms_pid_to_number={contact.id: contact.payment_reminder_mobile},
-        )
-        failed = (
-            self.env["sms.sms"]
-            .sudo()
-            .search(
-                [("mail_message_id", "=", message.id), ("state", "=", "error")], limit=1
-            )
-        )
-        if failed:
-            failures = dict(
-                failed._fields["failure_type"]._description_selection(self.env)
-            )
-            raise UserError(
-                self.env._(
-                    "The SMS could not be sent: %(error)s.",
-                    error=failures.get(failed.failure_type, failed.failure_type),
-                )
-            )
-        return self.env._("SMS sent")
 
     # --- what the order's chatter keeps --- #
 

@@ -605,6 +605,8 @@ class PaymentReminderQueue(models.AbstractModel):
             "paid_at": False,
             "is_recovered": False,
             "success_rate": 0.0,
+            "cost": 0.0,
+            "return_on_cost": 0.0,
         }
 
     @api.model

@@ -64,8 +64,67 @@ class PaymentReminderScript(models.Model):
         string="SMS template",
         domain="[('model', '=', 'sale.order')]",
     )
+    sms_preview = fields.Text(
+        string="SMS preview",
+        compute="_compute_sms_measure",
+        help="The SMS as the latest order of the company would get it, in your "
+        "language, with its short link, signature and opt-out line.",
+    )
+    sms_measure = fields.Text(
+        string="SMS length",
+        compute="_compute_sms_measure",
+        help="Characters and segments of the SMS in each language, for the latest "
+        "order: a segment holds 160 GSM-7 characters (153 when the SMS is "
+        "longer), or 70 Unicode ones such as Chinese (67 when longer).",
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("sms_template_id", "sms_template_id.body", "company_id")
+    @api.depends_context("lang", "company")
+    def _compute_sms_measure(self):
+        Reminder = self.env["payment.reminder"]
+        languages = self.env["res.lang"].get_installed()
+        user_lang = self.env.lang or self.env.user.lang or "en_US"
+        for script in self:
+            template = script.sms_template_id._origin
+            order = script._sms_sample_order()
+            if not template or not order:
+                script.sms_preview = script.sms_measure = False
+                continue
+            lines, preview = [], False
+            for code, name in languages:
+                sms = Reminder._reminder_sms_text(template, order, code, preview=True)
+                if code == user_lang:
+                    preview = sms.body
+                lines.append(
+                    self.env._(
+                        "%(language)s: %(length)s characters, %(segments)s "
+                        "segment(s) (%(encoding)s)",
+                        language=name,
+                        length=sms.length,
+                        segments=sms.segments,
+                        encoding=sms.encoding,
+                    )
+                )
+            script.sms_preview = (
+                preview
+                or Reminder._reminder_sms_text(
+                    template, order, user_lang, preview=True
+                ).body
+            )
+            lines.append(self.env._("Measured for order %(order)s.", order=order.name))
+            script.sms_measure = "\n".join(lines)
 
     # === BUSINESS METHODS === #
+
+    def _sms_sample_order(self):
+        """The order the editor measures the SMS with: the company's latest."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        return self.env["sale.order"].search(
+            [("company_id", "=", company.id)], order="date_order desc, id desc", limit=1
+        )
 
     @api.model
     def _find(self, situation, segment, order):

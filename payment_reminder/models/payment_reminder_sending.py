@@ -16,6 +16,16 @@ from ..utils import commit_unless_testing
 _logger = logging.getLogger(__name__)
 
 
+class ReminderWait(Exception):  # noqa: N818 (control flow, not an error)
+    """Raised by a sender when the reminder cannot go now and must wait: what
+    it did is rolled back and ``values`` (a later ``scheduled_at``, the
+    ``wait_reason``; empty: due again at the next run) written instead."""
+
+    def __init__(self, values):
+        super().__init__(values)
+        self.values = values
+
+
 class ReminderSendBatch:
     """What the reminders of one sending batch share, read once for the batch,
     and what they leave to do together at the end of it.
@@ -41,6 +51,9 @@ class ReminderSendBatch:
         self.calls = []
         # (reminder, order, body) of the chatter lines to write
         self.notes = []
+        # SMS were put in Odoo's SMS queue: its scheduled action is started
+        # when the batch is flushed, to run once the batch is committed.
+        self.sms_queued = False
 
     def memo(self, key, compute):
         """``compute()``, computed once a batch for ``key``: what is the same
@@ -111,7 +124,9 @@ class ReminderSendBatch:
         for reminder in Reminder._reminder_create_calls(self.calls, now):
             self.forget(reminder)
         Reminder._reminder_log_notes(self.notes)
-        self.calls, self.notes = [], []
+        if self.sms_queued:
+            Reminder._reminder_trigger_sms_queue()
+        self.calls, self.notes, self.sms_queued = [], [], False
 
 
 class PaymentReminderSendingMixin(models.AbstractModel):
@@ -208,6 +223,9 @@ class PaymentReminderSendingMixin(models.AbstractModel):
                 try:
                     with self.env.cr.savepoint():
                         reminder._reminder_send_one(now, batch)
+                except ReminderWait as wait:
+                    batch.forget(reminder)
+                    reminder.write(wait.values)
                 except Exception as error:  # pylint: disable=broad-except
                     _logger.info("Payment reminder %s failed: %s", reminder.id, error)
                     batch.forget(reminder)
@@ -245,6 +263,10 @@ class PaymentReminderSendingMixin(models.AbstractModel):
         skip_values = self._prepare_skip_values(now)
         if skip_values:
             self.write(skip_values)
+            return
+        wait_values = self._prepare_wait_values(now, batch)
+        if wait_values:
+            self.write(wait_values)
             return
         channel, detour = self._reminder_reachable_channel()
         if channel != "phone":

@@ -5,6 +5,8 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
+from ..const import SMS_OPT_OUT_MODES
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -284,3 +286,76 @@ class ResCompany(models.Model):
             )
             if any(hour < 0 or hour > 24 for hour in hours):
                 raise ValidationError(_("Quiet hours go from 00:00 to 24:00."))
+
+    # === SMS AND COSTS SETTINGS === #
+
+    payment_reminder_sms_signature = fields.Char(
+        string="SMS signature",
+        translate=True,
+        help="The shop's name at the end of every reminder SMS (【…】 in Chinese), "
+        "in each customer's language. Empty: the company's name.",
+    )
+    payment_reminder_sms_opt_out = fields.Selection(
+        SMS_OPT_OUT_MODES,
+        string="SMS opt-out by",
+        default="reply",
+        required=True,
+        help="How reminder SMS tell customers to opt out: reply T or STOP (your SMS "
+        "provider must forward replies to Odoo; Odoo's own SMS service does not), "
+        "or a short link to a page where they confirm.",
+    )
+    payment_reminder_sms_daily_limit = fields.Integer(
+        string="Daily SMS budget (segments)",
+        default=0,
+        help="At most this many SMS segments a shop day (a long SMS is billed as "
+        "several). Past it, an SMS reminder goes by the next channel of its rule, "
+        "else waits for the next day. 0: no limit.",
+    )
+    payment_reminder_cost_sms = fields.Monetary(
+        string="Cost per SMS segment",
+        currency_field="currency_id",
+        default=0.0,
+        help="What one SMS segment costs, for the cost figures of the sheets.",
+    )
+    payment_reminder_cost_phone = fields.Monetary(
+        string="Cost per call",
+        currency_field="currency_id",
+        default=0.0,
+        help="What one call planned for an agent costs (the agent's time, the line).",
+    )
+    payment_reminder_cost_email = fields.Monetary(
+        string="Cost per e-mail",
+        currency_field="currency_id",
+        default=0.0,
+    )
+    payment_reminder_cost_portal = fields.Monetary(
+        string="Cost per portal message",
+        currency_field="currency_id",
+        default=0.0,
+    )
+
+    @api.constrains(
+        "payment_reminder_sms_daily_limit",
+        "payment_reminder_cost_sms",
+        "payment_reminder_cost_phone",
+        "payment_reminder_cost_email",
+        "payment_reminder_cost_portal",
+    )
+    def _check_payment_reminder_costs(self):
+        for company in self:
+            numbers = [
+                company.payment_reminder_sms_daily_limit,
+                company.payment_reminder_cost_sms,
+                company.payment_reminder_cost_phone,
+                company.payment_reminder_cost_email,
+                company.payment_reminder_cost_portal,
+            ]
+            if any(number < 0 for number in numbers):
+                raise ValidationError(
+                    _("The SMS budget and the costs of reminding cannot be negative.")
+                )
+
+    def _payment_reminder_sms_signature(self):
+        """The signature of the company's reminder SMS."""
+        self.ensure_one()
+        return (self.payment_reminder_sms_signature or self.name or "").strip()

@@ -87,3 +87,24 @@ class ResConfigSettings(models.TransientModel):
     payment_reminder_busy_day = fields.Boolean(
         related="company_id.payment_reminder_busy_day", readonly=False
     )
+    payment_reminder_sms_signature = fields.Char(
+        related="company_id.payment_reminder_sms_signature", readonly=False
+    )
+    payment_reminder_sms_opt_out = fields.Selection(
+        related="company_id.payment_reminder_sms_opt_out", readonly=False
+    )
+    payment_reminder_sms_daily_limit = fields.Integer(
+        related="company_id.payment_reminder_sms_daily_limit", readonly=False
+    )
+    payment_reminder_cost_sms = fields.Monetary(
+        related="company_id.payment_reminder_cost_sms", readonly=False
+    )
+    payment_reminder_cost_phone = fields.Monetary(
+        related="company_id.payment_reminder_cost_phone", readonly=False
+    )
+    payment_reminder_cost_email = fields.Monetary(
+        related="company_id.payment_reminder_cost_email", readonly=False
+    )
+    payment_reminder_cost_portal = fields.Monetary(
+        related="company_id.payment_reminder_cost_portal", readonly=False
+    )

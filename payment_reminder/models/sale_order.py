@@ -8,7 +8,7 @@ import pytz
 
 from odoo import _, api, fields, models
 from odoo.osv import expression
-from odoo.tools import format_amount, format_datetime, format_time
+from odoo.tools import consteq, format_amount, format_datetime, format_time, hmac
 
 from ..const import CLOSE_BATCH_SIZE, ORDER_REMINDER_STATES, OUTCOMES
 from ..utils import commit_unless_testing, quiet_hours_around, shop_tz, to_local
@@ -380,6 +380,17 @@ class SaleOrder(models.Model):
             # planned about these orders are pointless from now on.
             self._payment_reminder_drop_pointless_calls()
         return res
+
+    # === MAIL METHODS === #
+
+    @api.returns("mail.message", lambda value: value.id)
+    def message_post(self, **kwargs):
+        message = super().message_post(**kwargs)
+        # Odoo's "quotation viewed" note (the customer opened the order with
+        # its access token, as the pay link does): a signal for the reminders.
+        if kwargs.get("subtype_xmlid") == "sale.mt_order_viewed":
+            self.env["payment.reminder"]._reminder_order_opened(self)
+        return message
 
     # === ACTION METHODS === #
 
@@ -949,6 +960,52 @@ class SaleOrder(models.Model):
             self.reminder_closed_kind == "auto" and self.payment_deadline
         )
         return self._payment_reminder_format_datetime(closed_at or self.write_date)
+
+    def _payment_reminder_opt_out_token(self, channel):
+        """What proves an opt-out link of ``channel`` ("sms", "email") was sent
+        for this order."""
+        self.ensure_one()
+        return hmac(self.env(su=True), "payment_reminder-opt-out", (self.id, channel))
+
+    def _payment_reminder_check_opt_out_token(self, channel, token):
+        self.ensure_one()
+        return consteq(self._payment_reminder_opt_out_token(channel), token or "")
+
+    def _payment_reminder_opt_out_url(self, channel):
+        """The page where the customer stops the reminders of ``channel``."""
+        self.ensure_one()
+        return (
+            f"{self.get_base_url()}/payment_reminder/stop/{self.id}/{channel}/"
+            f"{self._payment_reminder_opt_out_token(channel)}"
+        )
+
+    def _payment_reminder_opt_out(self, channel):
+        """The customer opted out through the link of a reminder ``channel``:
+        the number (SMS) or address (e-mail) goes to Odoo's blacklist, and the
+        customer is not reminded again."""
+        self.ensure_one()
+        contact = self.partner_id
+        self.env["payment.reminder"]._reminder_opt_out(
+            contact,
+            numbers=[contact.payment_reminder_mobile or contact.phone_sanitized]
+            if channel == "sms"
+            else [],
+            emails=[contact.email_normalized] if channel == "email" else [],
+            message=self.env._(
+                "Opted out of payment reminders through the link of order %(order)s.",
+                order=self.name,
+            ),
+        )
+
+    def _payment_reminder_masked_contact(self, channel):
+        """The number or address the opt-out page speaks of, half hidden."""
+        self.ensure_one()
+        contact = self.partner_id
+        if channel == "sms":
+            number = contact.payment_reminder_mobile or contact.phone_sanitized or ""
+            return f"{number[:-8]}****{number[-4:]}" if len(number) > 8 else number
+        local, _sep, domain = (contact.email_normalized or "").partition("@")
+        return f"{local[:2]}***@{domain}" if domain else ""
 
     def _payment_reminder_next_cutoff(self, now=None):
         """The next dispatch cut-off in shop time, as text ("17:00")."""

@@ -29,7 +29,8 @@ class ReportPaymentReminderSummarySheet(models.AbstractModel):
         compares the two arms.
 
         :return: ``{"rows": [{"date", "user", "customers", "customers_paid",
-            "paid_rate", "amounts"}], "totals", "lift"}``
+            "paid_rate", "amounts"}], "totals", "lift", "costs"}`` (``costs``:
+            see ``_sheet_cost_lines``)
         """
         entries = self._sheet_customer_entries(domain + REMINDED_DOMAIN)
         rows = {}
@@ -42,10 +43,12 @@ class ReportPaymentReminderSummarySheet(models.AbstractModel):
             )
         ]
         totals = self._sheet_rollup(self._sheet_once_per_period(entries))
+        lift = self._sheet_arms(domain)
         return {
             "rows": summary_rows,
             "totals": totals,
-            "lift": self._sheet_arms(domain),
+            "lift": lift,
+            "costs": self._sheet_cost_lines(domain, lift),
         }
 
     @api.model
@@ -230,3 +233,115 @@ class ReportPaymentReminderSummarySheet(models.AbstractModel):
             for value, group in groups.items()
         ]
         return sorted(lines, key=lambda line: line["label"] or "")
+
+    # === COSTS === #
+
+    @api.model
+    def _sheet_cost_lines(self, domain, lift=False):
+        """Per channel and agent: reminders done, SMS segments, cost, what they
+        won back in the company's currency and that per unit of cost (a sum
+        over a sum); with a control group, the extra recovered per unit of cost.
+
+        :return: ``{"rows": [{"channel", "channel_label", "user", "currency",
+            "reminders", "segments", "cost", "recovered", "per_cost"}],
+            "totals": [the same per currency], "extra": see
+            ``_sheet_extra_per_cost``}``
+        """
+        Reminder = self.env["payment.reminder"]
+        channels = dict(Reminder._fields["channel"]._description_selection(self.env))
+        rows, totals = [], {}
+        for (
+            company,
+            channel,
+            user,
+            count,
+            segments,
+            cost,
+            recovered,
+        ) in Reminder._read_group(
+            domain + REMINDED_DOMAIN,
+            ["company_id", "channel", "user_id"],
+            [
+                "__count",
+                "sms_segments:sum",
+                "cost:sum",
+                "amount_recovered_company:sum",
+            ],
+        ):
+            currency = company.currency_id
+            rows.append(
+                {
+                    "channel": channel,
+                    "channel_label": channels.get(channel, ""),
+                    "user": user,
+                    "currency": currency,
+                    "reminders": count,
+                    "segments": segments,
+                    "cost": cost,
+                    "recovered": recovered,
+                }
+            )
+            total = totals.setdefault(
+                currency,
+                {
+                    "company": company,
+                    "currency": currency,
+                    "reminders": 0,
+                    "segments": 0,
+                    "cost": 0.0,
+                    "recovered": 0.0,
+                },
+            )
+            for name in ("reminders", "segments", "cost", "recovered"):
+                total[name] += rows[-1][name]
+        totals = sorted(totals.values(), key=lambda total: total["currency"].name)
+        for line in rows + totals:
+            line["per_cost"] = (
+                line["recovered"] / line["cost"]
+                if not line["currency"].is_zero(line["cost"])
+                else False
+            )
+        rows.sort(key=lambda row: (row["channel_label"], row["user"].name or ""))
+        return {
+            "rows": rows,
+            "totals": totals,
+            "extra": self._sheet_extra_per_cost(lift, totals),
+        }
+
+    @api.model
+    def _sheet_extra_per_cost(self, lift, totals):
+        """What reminding won back beyond what the control group shows would
+        have been paid anyway, per unit of cost.
+
+        From the arms compared by intent to treat (``_sheet_arms``): the amount
+        recovered per customer of the reminded arm minus the control arm's,
+        times the reminded arm's customers, in the company currency, over the
+        total cost. Only for one company currency, and when something was spent.
+
+        :return: ``{"currency", "extra", "per_cost"}`` or False
+        """
+        if not lift or len(totals) != 1:
+            return False
+        total = totals[0]
+        currency = total["currency"]
+
+        def per_customer(arm):
+            customers = lift[arm]["customers"]
+            recovered = sum(
+                amount["amount_recovered"]
+                for amount in lift[arm]["amounts"]
+                if amount["currency"] == currency
+            )
+            return recovered / customers if customers else None
+
+        reminded, control = per_customer("reminded"), per_customer("control")
+        if reminded is None or control is None:
+            return False
+        extra = (reminded - control) * lift["reminded"]["customers"]
+        return {
+            "currency": currency,
+            "extra": extra,
+            "per_cost": extra / total["cost"]
+            if not currency.is_zero(total["cost"])
+            else False,
+        }

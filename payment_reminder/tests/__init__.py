@@ -9,12 +9,15 @@ from . import test_send
 from . import test_send_race
 from . import test_send_faults
 from . import test_send_crash
+from . import test_sms
+from . import test_sms_budget
 from . import test_scripts
 from . import test_results
 from . import test_security
 from . import test_concurrency
 from . import test_bad_input
 from . import test_reports
+from . import test_costs
 from . import test_i18n
 from . import test_agent
 from . import test_tours

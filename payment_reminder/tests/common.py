@@ -241,10 +241,20 @@ class PaymentReminderSendCommon(PaymentReminderCommon, SMSCommon):
             }
         )
 
-    def send_due(self, now):
-        """Run the sending cron at ``now`` (naive UTC)."""
+    def send_due(self, now, sms_queue=True):
+        """Run the sending cron at ``now`` (naive UTC), then Odoo's SMS
+        scheduled action, which the batch starts once it is committed.
+
+        :param sms_queue: False to leave the SMS queued
+        """
         with freeze_time(now):
             self.Reminder._cron_send_due()
+            if sms_queue:
+                self.run_sms_queue()
+
+    def run_sms_queue(self):
+        """Odoo's SMS scheduled action: send the SMS queued."""
+        self.env.ref("sms.ir_cron_sms_scheduler_action").method_direct_trigger()
 
 
 class PaymentReminderResultsCommon(PaymentReminderCommon):

@@ -65,6 +65,8 @@ class TestAgent(PaymentReminderSendCommon):
                 setattr(form, name, value)
             wizard = form.save()
             wizard.action_confirm()
+            # An SMS sent after the call leaves through Odoo's SMS queue.
+            self.run_sms_queue()
         return wizard
 
     def calls(self, order):
@@ -233,6 +235,15 @@ class TestAgent(PaymentReminderSendCommon):
         self.plan_call(self.order)
         self.log_call(self.order, "hung_up_angry", CALLED)
         self.assertTrue(self.customer.payment_reminder_opt_out)
+        # Odoo's own SMS and mailing tools leave them alone too.
+        self.assertTrue(
+            self.env["phone.blacklist"].search([("number", "=", "+8613800138001")])
+        )
+        self.assertTrue(
+            self.env["mail.blacklist"].search([("email", "=", self.customer.email)])
+        )
+        self.assertTrue(self.customer.phone_sanitized_blacklisted)
+        self.assertTrue(self.customer.is_blacklisted)
         self.assertEqual(planned.state, "cancelled")
         self.assertFalse(self.calls(other), other_call)
         self.assertFalse(self.calls(self.order))
@@ -302,15 +313,17 @@ class TestAgent(PaymentReminderSendCommon):
             ["+8613800138001"],
             content="failed. Open the link, tap Pay now, pick a method",
         )
-        self.assertSMSIapSent(
-            ["+8613800138001"],
-            content=f"/payment_reminder/pay/{self.order.id}?access_token="
-            f"{self.order.access_token}",
-        )
-        self.assertEqual(len(self._sms), 1)
         help_reminder = self.Reminder.search(
             [("order_id", "=", self.order.id), ("channel", "=", "sms")]
         )
+        self.assertSMSIapSent(
+            ["+8613800138001"], content=help_reminder.link_tracker_id.short_url
+        )
+        self.assertEqual(
+            help_reminder.link_tracker_id.url,
+            self.order._payment_reminder_payment_url(),
+        )
+        self.assertEqual(len(self._sms), 1)
         self.assertEqual(
             help_reminder.script_id,
             self.env.ref("payment_reminder.script_payment_help"),
@@ -395,8 +408,10 @@ class TestAgent(PaymentReminderSendCommon):
                 wizard.preview_body,
             )
             wizard.channel = "sms"
+            # As it leaves: a short link, the signature and the opt-out line.
             self.assertIn("Wang Fang, thanks for order", wizard.preview_body)
-            self.assertIn("/payment_reminder/pay/", wizard.preview_body)
+            self.assertIn("/r/xxxx", wizard.preview_body)
+            self.assertIn("Reply STOP to opt out", wizard.preview_body)
 
     def test_remind_now_one_manual_reminder_per_customer_sent_once(self):
         second = self._order(self.customer, PLACED, user_id=self.call_agent.id)

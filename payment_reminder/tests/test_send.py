@@ -89,11 +89,9 @@ class TestSend(PaymentReminderSendCommon):
         reminder = self.due_reminder(self.order, "sms")
         with self.mockSMSGateway():
             self.send_due(MORNING)
-        self.assertSMSIapSent(
-            ["+8613800138001"],
-            content=f"/payment_reminder/pay/{self.order.id}?access_token="
-            f"{self.order.access_token}",
-        )
+        link = reminder.link_tracker_id
+        self.assertEqual(link.url, self.order._payment_reminder_payment_url())
+        self.assertSMSIapSent(["+8613800138001"], content=link.short_url)
         self.assertSMSIapSent(["+8613800138001"], content=f"order {self.order.name}")
         self.assertEqual(len(self._sms), 1)
         self.assertEqual(reminder.state, "done")
@@ -118,14 +116,14 @@ class TestSend(PaymentReminderSendCommon):
         with self.mockSMSGateway(sim_error="credit"):
             self.send_due(MORNING)
         self.assertEqual(self._sms, [])
+        # Queued with the batch, refused when Odoo's SMS queue sent it.
         self.assertEqual(reminder.state, "failed")
         self.assertIn("Insufficient Credit", reminder.error_message)
         self.assertEqual(reminder.retry_count, 1)
         self.assertEqual(reminder.scheduled_at, MORNING + timedelta(minutes=30))
-        self.assertFalse(self.chatter_lines(self.order))
-        self.assertFalse(
-            self.order.message_ids.filtered(lambda m: m.message_type == "sms")
-        )
+        self.assertEqual(reminder.cost, 0.0)
+        message = self.order.message_ids.filtered(lambda m: m.message_type == "sms")
+        self.assertEqual(message.notification_ids.notification_status, "exception")
 
     # === QUIET HOURS === #
 

@@ -1,12 +1,15 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools import html2plaintext
+
+from odoo.addons.sms.tools.sms_api import SmsApi
 
 from .common_workers import CommittedOrdersCase
 from .gateways import gateways_stopped
@@ -99,10 +102,11 @@ class TestSendCrash(CommittedOrdersCase):
             ),
         }
 
-    def test_killed_sending_worker_resumes_and_sends_each_reminder_once(self):
+    def _due_reminders(self, channels):
+        """One reminder due at ``NOW`` per order, by ``channels`` in turn."""
         with self.committed_env() as env:
             for order, channel in zip(
-                env["sale.order"].browse(self.order_ids), CHANNELS, strict=True
+                env["sale.order"].browse(self.order_ids), channels, strict=True
             ):
                 env["payment.reminder"].create(
                     {
@@ -117,6 +121,37 @@ class TestSendCrash(CommittedOrdersCase):
                         "amount_unpaid": order.amount_total,
                     }
                 )
+
+    def _run_sms_cron(self):
+        """Odoo's SMS scheduled action, in a transaction of its own; returns
+        the numbers the SMS provider received."""
+        received = []
+
+        def contact_iap(sms_api, endpoint, params, timeout=15):
+            results = []
+            for message in params.get("messages", []):
+                for number in message["numbers"]:
+                    received.append(number["number"])
+                    results.append(
+                        {"uuid": number["uuid"], "state": "success", "credit": 1}
+                    )
+            return results
+
+        with (
+            patch.object(SmsApi, "_contact_iap", contact_iap),
+            self.committed_env() as env,
+        ):
+            env.ref("sms.ir_cron_sms_scheduler_action").method_direct_trigger()
+        return received
+
+    def _queued_sms(self, env, orders):
+        messages = env["mail.message"].search(
+            [("model", "=", "sale.order"), ("res_id", "in", orders.ids)]
+        )
+        return env["sms.sms"].search([("mail_message_id", "in", messages.ids)])
+
+    def test_killed_sending_worker_resumes_and_sends_each_reminder_once(self):
+        self._due_reminders(CHANNELS)
         # Batches of 2: the first is committed, the worker dies in the second
         # right after sending its first reminder.
         self._run_dying_worker("send", die=3)
@@ -157,6 +192,44 @@ class TestSendCrash(CommittedOrdersCase):
                     },
                     reminder.channel,
                 )
+
+    def test_killed_sending_worker_never_sends_an_sms_twice(self):
+        """SMS leave through Odoo's SMS queue after the batch is committed: the
+        SMS of a batch that dies are rolled back with it, never handed to the
+        provider, and go out once when the next run sends them again."""
+        self._due_reminders(["sms"] * len(CHANNELS))
+        self._run_dying_worker("send", die=3)
+        with self.committed_env() as env:
+            reminders = self._reminders(env)
+            self.assertEqual(
+                reminders.mapped("state"),
+                ["done", "done", "planned", "planned", "planned"],
+            )
+            queued = [len(self._queued_sms(env, r.order_id)) for r in reminders]
+            # The third one was queued, then rolled back when the worker died.
+            self.assertEqual(queued, [1, 1, 0, 0, 0])
+            self.assertEqual(
+                set(self._queued_sms(env, reminders.order_id).mapped("state")),
+                {"outgoing"},
+            )
+            numbers = reminders.order_id.partner_id.mapped("payment_reminder_mobile")
+        with (
+            gateways_stopped(),
+            freeze_time(NOW + timedelta(minutes=5)),
+            self.committed_env() as env,
+        ):
+            env["payment.reminder"]._cron_send_due()
+        received = self._run_sms_cron() + self._run_sms_cron()
+        self.assertEqual(
+            sorted(number for number in received if number in numbers),
+            sorted(numbers),
+        )
+        with self.committed_env() as env:
+            reminders = self._reminders(env)
+            self.assertEqual(set(reminders.mapped("state")), {"done"})
+            for reminder in reminders:
+                self.assertEqual(len(self._queued_sms(env, reminder.order_id)), 1)
+                self.assertEqual(self._sent(reminder.order_id)["chatter lines"], 1)
 
     def test_killed_queue_build_leaves_nothing_and_builds_once_again(self):
         # The worker dies once it made the queue's reminders, before commit.

@@ -229,11 +229,27 @@ class PaymentReminderCallResult(models.TransientModel):
         )
 
     def _outcome_hung_up_angry(self, reminder, now):
-        """Never contact this customer again, on any channel, whoever plans it."""
+        """Never contact this customer again, on any channel, whoever plans it:
+        their numbers and e-mail go to Odoo's blacklists too, which Odoo's other
+        SMS and mailing tools respect."""
         partner = self.order_id.partner_id.commercial_partner_id
         # Recording the customer's wish is every agent's duty, not only the
         # contact managers'.
-        partner.sudo().payment_reminder_opt_out = True
+        contacts = (self.order_id.partner_id | partner).sudo()
+        self.env["payment.reminder"]._reminder_opt_out(
+            contacts,
+            numbers=[
+                contact._phone_format(number=number)
+                for contact in contacts
+                for number in (contact.mobile, contact.phone)
+                if number
+            ],
+            emails=contacts.mapped("email_normalized"),
+            message=self.env._(
+                "Hung up angry on a payment reminder call about %(order)s.",
+                order=self.order_id.name,
+            ),
+        )
         Reminder = self.env["payment.reminder"].sudo()
         Reminder.search(
             [

@@ -116,10 +116,11 @@ class PaymentReminderSend(models.TransientModel):
                     "body_html", order.ids, compute_lang=True
                 )[order.id]
             elif order and wizard.channel == "sms" and wizard.sms_template_id:
-                text = wizard.sms_template_id._render_field(
-                    "body", order.ids, compute_lang=True
-                )[order.id]
-                body = plaintext2html(text)
+                # As it leaves: short link, signature and opt-out line.
+                sms = self.env["payment.reminder"]._reminder_sms_text(
+                    wizard.sms_template_id, order, preview=True
+                )
+                body = plaintext2html(sms.body)
             wizard.preview_subject = subject
             wizard.preview_body = body
 
@@ -207,10 +208,19 @@ class PaymentReminderSend(models.TransientModel):
             lines.append(
                 self.env._("%(count)s call(s) to make, in My Calls.", count=len(calls))
             )
-        if waiting:
+        over_budget = waiting.filtered(lambda r: r.wait_reason == "sms_budget")
+        if over_budget:
             lines.append(
                 self.env._(
-                    "%(count)s wait for the end of the quiet hours.", count=len(waiting)
+                    "%(count)s wait for tomorrow: the day's SMS budget is used up.",
+                    count=len(over_budget),
+                )
+            )
+        if waiting - over_budget:
+            lines.append(
+                self.env._(
+                    "%(count)s wait for the end of the quiet hours.",
+                    count=len(waiting - over_budget),
                 )
             )
         if failed:
