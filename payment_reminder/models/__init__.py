@@ -4,10 +4,13 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import res_users
+from . import sale_order_closing
+from . import sale_order_texts
 from . import sale_order
 from . import payment_reminder_window
 from . import payment_reminder_channel_rule
 from . import payment_reminder_queue_timing
+from . import payment_reminder_queue_saving
 from . import payment_reminder_queue_calls
 from . import payment_reminder_cycle
 from . import payment_reminder_queue

@@ -11,12 +11,11 @@ Override a rule method to change it; add one to ``_reminder_rules``.
 
 import logging
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL, split_every
 
-from ..const import ROLL_DAYS
 from ..utils import shop_day, shop_tz, to_local, to_utc, try_advisory_lock
 
 _logger = logging.getLogger(__name__)
@@ -54,6 +53,7 @@ class PaymentReminderQueue(models.AbstractModel):
     _inherit = [
         "payment.reminder.queue.timing.mixin",
         "payment.reminder.queue.calls.mixin",
+        "payment.reminder.queue.saving.mixin",
     ]
     _description = "Payment reminder queue builder"
 
@@ -533,209 +533,4 @@ class PaymentReminderQueue(models.AbstractModel):
             if candidate.arm == "control":
                 candidate.skip_reason = "control"
 
-    # === SAVING === #
-
-    @api.model
-    def _reminder_save(self, company, candidates, now):
-        """Create new reminders and refresh planned ones, never twice per day.
-
-        A customer already reminded about exactly these orders, or already
-        reminded (or skipped) at this step on that day, gets nothing new; the
-        unique index on (company, customer, step, day) guards this against
-        concurrent builders too.
-        """
-        Reminder = self.env["payment.reminder"]
-        # Every field a refresh compares, read at once for the whole day.
-        existing = Reminder.search_fetch(
-            [
-                ("company_id", "=", company.id),
-                ("customer_key", "in", [c.key for c in candidates]),
-                ("step", "in", ("first", "final")),
-                "|",
-                ("state", "=", "planned"),
-                ("scheduled_at", ">=", now - timedelta(days=ROLL_DAYS + 3)),
-            ],
-            self._reminder_saved_fields(),
-        )
-        planned = {
-            (r.customer_key, r.step): r for r in existing if r.state == "planned"
-        }
-        taken = {(r.customer_key, r.step, r.queue_date) for r in existing}
-        covered = defaultdict(lambda: self.env["sale.order"])
-        for reminder in existing.filtered(lambda r: r.state != "planned"):
-            covered[(reminder.customer_key, reminder.step)] |= reminder.order_ids
-        to_create = []
-        # Only a reminder done changes what an unpaid order's reminder state
-        # says: planning or skipping one leaves it as it is, so the day's
-        # orders are not recomputed (and rewritten) for nothing.
-        orders = self.env["sale.order"].union(*(c.orders for c in candidates))
-        protected = [self.env["sale.order"]._fields["reminder_state"]]
-        with self.env.protecting(protected, orders):
-            saved = self._reminder_save_candidates(
-                company, candidates, now, planned, taken, covered, to_create
-            )
-            return saved | self._reminder_create(to_create)
-
-    @api.model
-    def _reminder_create(self, values_list):
-        """Create the day's new reminders, their results written with them.
-
-        A reminder the queue creates covers orders that await payment, and no
-        payment was credited to it yet: its results are known (pending,
-        nothing recovered). They are written with it instead of computed again
-        for tens of thousands of new reminders.
-        """
-        # Queue entries are not conversations: no creation note, no followers.
-        Reminder = self.env["payment.reminder"].with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True
-        )
-        results = self._prepare_new_results()
-        reminders = Reminder.create([values | results for values in values_list])
-        for name in results:
-            self.env.remove_to_compute(Reminder._fields[name], reminders)
-        return reminders
-
-    @api.model
-    def _prepare_new_results(self):
-        """The results of a reminder about orders that all await payment."""
-        return {
-            "result": "pending",
-            "amount_recovered": 0.0,
-            "amount_recovered_company": 0.0,
-            "paid_at": False,
-            "is_recovered": False,
-            "success_rate": 0.0,
-            "cost": 0.0,
-            "return_on_cost": 0.0,
-        }
-
-    @api.model
-    def _reminder_saved_fields(self):
-        """The fields of ``payment.reminder`` that the queue sets."""
-        return [
-            "partner_id",
-            "order_id",
-            "order_ids",
-            "customer_key",
-            "step",
-            "company_id",
-            "currency_id",
-            "amount_unpaid",
-            "amount_unpaid_other",
-            "scheduled_at",
-            "queue_date",
-            "channel",
-            "user_id",
-            "window_id",
-            "state",
-            "skip_reason",
-            "overflow_reason",
-            "cycle_id",
-            "amount_unpaid_company",
-        ]
-
-    @api.model
-    def _reminder_save_candidates(
-        self, company, candidates, now, planned, taken, covered, to_create
-    ):
-        """Refresh the planned reminders of ``candidates``; list the ones to create.
-
-        :return: the planned reminders kept
-        """
-        # Ids, not a growing recordset: a union per customer is quadratic.
-        saved = []
-        for candidate in candidates:
-            values = self._prepare_reminder_values(company, candidate, now)
-            reminder = planned.get((candidate.key, candidate.step))
-            if reminder:
-                changed = self._reminder_changed_values(reminder, values)
-                day_key = (candidate.key, candidate.step, values["queue_date"])
-                if "queue_date" in changed and day_key in taken:
-                    # That day already has this customer's reminder: keep the
-                    # planned one where it is rather than make a second.
-                    for name in ("queue_date", "scheduled_at", "window_id"):
-                        changed.pop(name, None)
-                if changed:
-                    reminder.write(changed)
-                    taken.add(day_key)
-                saved.append(reminder.id)
-                continue
-            if not (candidate.orders - covered[(candidate.key, candidate.step)]):
-                continue
-            if (candidate.key, candidate.step, values["queue_date"]) in taken:
-                continue
-            taken.add((candidate.key, candidate.step, values["queue_date"]))
-            to_create.append(values)
-        return self.env["payment.reminder"].browse(saved)
-
-    @api.model
-    def _reminder_changed_values(self, reminder, values):
-        """The part of ``values`` that would change ``reminder``.
-
-        Compares plain values (ids, numbers, strings): on a festival day the
-        queue is refreshed for tens of thousands of planned reminders.
-        """
-        changed = {}
-        # Written with the amount it converts, else computed from it alone.
-        if "amount_unpaid_company" in values and (
-            reminder.currency_id.id != values.get("currency_id")
-            or not reminder.currency_id.is_zero(
-                reminder.amount_unpaid - values.get("amount_unpaid", 0.0)
-            )
-        ):
-            changed["amount_unpaid_company"] = values["amount_unpaid_company"]
-        for name, value in values.items():
-            current = reminder[name]
-            field = reminder._fields[name]
-            if field.type == "many2many":
-                differs = set(value[0][2]) != set(current.ids)
-            elif field.type == "many2one":
-                differs = current.id != (value or False)
-            elif field.type == "monetary":
-                differs = not reminder.currency_id.is_zero(current - value)
-            else:
-                differs = current != value
-            if differs:
-                changed[name] = value
-        return changed
-
-    @api.model
-    def _prepare_reminder_values(self, company, candidate, now):
-        currency = candidate.anchor.currency_id
-        by_currency = defaultdict(float)
-        amount_company = 0.0
-        for order in candidate.orders:
-            unpaid = order.amount_total - order.amount_paid
-            by_currency[order.currency_id] += unpaid
-            amount_company += (
-                unpaid
-                if order.currency_id == company.currency_id
-                else order._payment_reminder_company_amount(unpaid)
-            )
-        scheduled_at = candidate.scheduled_at or now
-        cycle = candidate.cycle or self._reminder_cycle_of(candidate.orders)
-        values = {
-            "partner_id": candidate.partner.id,
-            "order_id": candidate.anchor.id,
-            "order_ids": [fields.Command.set(candidate.orders.ids)],
-            "customer_key": candidate.key,
-            "step": candidate.step,
-            "company_id": company.id,
-            "currency_id": currency.id,
-            "amount_unpaid": by_currency.pop(currency),
-            "amount_unpaid_other": ", ".join(
-                other.format(amount) for other, amount in by_currency.items()
-            )
-            or False,
-            "scheduled_at": scheduled_at,
-            "queue_date": shop_day(company, scheduled_at),
-            "channel": candidate.channel or False,
-            "user_id": candidate.user.id if candidate.user else False,
-            "window_id": candidate.window.id if candidate.window else False,
-            "state": "skipped" if candidate.skip_reason else "planned",
-            "skip_reason": candidate.skip_reason or False,
-            "overflow_reason": candidate.overflow_reason or False,
-            "cycle_id": cycle.id if cycle else False,
-            "amount_unpaid_company": company.currency_id.round(amount_company),
-        }
-        return values
+    # === SAVING: see payment_reminder_queue_saving.py === #
