@@ -536,8 +536,8 @@ class SaleOrder(models.Model):
             "payment_reminder.mail_activity_type_duplicate", raise_if_not_found=False
         )
         agent = (
-            self.user_id.filtered(lambda user: not user.share)
-            or (self.company_id.payment_reminder_team_ids[:1])
+            self.user_id.filtered(lambda user: user.active and not user.share)
+            or self.company_id.payment_reminder_team_ids[:1]
         )
         if not offer_type or not agent or self._payment_reminder_duplicate_offers():
             return
