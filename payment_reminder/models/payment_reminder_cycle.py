@@ -10,6 +10,7 @@ import hashlib
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL, split_every
 
 from ..const import ARMS
 
@@ -18,7 +19,6 @@ class PaymentReminderCycle(models.Model):
     _name = "payment.reminder.cycle"
     _description = "Payment reminder cycle"
     _order = "drawn_at desc, id desc"
-    _check_company_auto = True
 
     company_id = fields.Many2one("res.company", required=True, index=True)
     customer_key = fields.Char(
@@ -35,7 +35,6 @@ class PaymentReminderCycle(models.Model):
         required=True,
         index=True,
         ondelete="cascade",
-        check_company=True,
         help="The order that opened the cycle: the customer's oldest unpaid order "
         "when the queue first weighed them.",
     )
@@ -109,6 +108,59 @@ class PaymentReminderCycle(models.Model):
             "holdout_percent": company.payment_reminder_holdout_percent,
             "drawn_at": now,
         }
+
+    @api.model
+    def _cycle_insert(self, values_list):
+        """Open the cycles ``values_list`` (``_prepare_cycle_values``), one
+        statement per thousand.
+
+        A festival day opens a cycle for each of tens of thousands of
+        customers; the ORM's create, with its defaults and caches, would add
+        some 0.3 ms each to a queue build that has 30 s. Nothing is computed
+        from a new cycle (its reminders, which show its arm, come after).
+
+        :return: the cycles, in the order of ``values_list``
+        """
+        columns = [
+            "company_id",
+            "customer_key",
+            "partner_id",
+            "first_order_id",
+            "arm",
+            "holdout_percent",
+            "drawn_at",
+        ]
+        ids = []
+        now = SQL("now() at time zone 'UTC'")
+        self.flush_model()
+        for batch in split_every(1000, values_list):
+            rows = SQL(", ").join(
+                SQL(
+                    "(%s, %s, %s, %s, %s)",
+                    SQL(", ").join(
+                        None if values[column] is False else values[column]
+                        for column in columns
+                    ),
+                    self.env.uid,
+                    self.env.uid,
+                    now,
+                    now,
+                )
+                for values in batch
+            )
+            ids += [
+                row[0]
+                for row in self.env.execute_query(
+                    SQL(
+                        "INSERT INTO %s (%s, create_uid, write_uid, create_date, "
+                        "write_date) VALUES %s RETURNING id",
+                        SQL.identifier(self._table),
+                        SQL(", ").join(SQL.identifier(column) for column in columns),
+                        rows,
+                    )
+                )
+            ]
+        return self.browse(ids)
 
     def _cycle_window(self):
         """When a payment counts as paid for this cycle, in both arms alike:

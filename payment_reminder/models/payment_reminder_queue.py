@@ -470,7 +470,7 @@ class PaymentReminderQueue(models.AbstractModel):
             candidate.cycle = self._reminder_cycle_of(candidate.orders)
             if not candidate.cycle:
                 new.append(candidate)
-        cycles = Cycle.create(
+        cycles = Cycle._cycle_insert(
             [
                 Cycle._prepare_cycle_values(
                     company, c.key, c.partner, c.orders[-1], now

@@ -10,7 +10,7 @@ from datetime import timedelta
 from odoo import api, models
 
 from ..const import CALL_LOAD_STATES, NO_DEADLINE_HOURS, ROLL_DAYS
-from ..utils import shop_day
+from ..utils import shop_day, shop_tz, to_local
 
 
 class PaymentReminderQueueCallsMixin(models.AbstractModel):
@@ -46,14 +46,20 @@ class PaymentReminderQueueCallsMixin(models.AbstractModel):
         ranked = sorted(
             calls, key=lambda c: (-self._reminder_call_value(company, c), c.key)
         )
+        tz = shop_tz(company)
+        team_full = set()  # the days the whole team's calls are given out
         for candidate in ranked:
             agent = candidate.user
             if not agent:
                 continue
-            day = shop_day(company, candidate.scheduled_at)
+            day = to_local(candidate.scheduled_at, tz).date()
             if load[(agent, day)] >= agent.payment_reminder_call_capacity:
-                agent = self._reminder_agent_with_room(company, candidate, load, day)
+                agent = day not in team_full and self._reminder_agent_with_room(
+                    company, candidate, load, day
+                )
                 if not agent:
+                    if candidate.user != candidate.anchor.user_id:
+                        team_full.add(day)
                     self._reminder_overflow(candidate, "call_capacity", rules)
                     continue
                 candidate.user = agent
