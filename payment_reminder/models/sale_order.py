@@ -12,6 +12,7 @@ _logger = logging.getLogger(__name__)
 
 
 class SaleOrder(models.Model):
+    _name = "sale.order"
     _inherit = [
         "sale.order",
         "payment.reminder.order.closing.mixin",
