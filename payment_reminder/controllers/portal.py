@@ -42,6 +42,8 @@ class PaymentReminderPortal(CustomerPortal):
                 self._payment_reminder_contact_values(request.env.company),
                 status=404,
             )
+        # The customer opened the link: a signal for the reminders.
+        request.env["payment.reminder"].sudo()._reminder_order_opened(order_sudo)
         if order_sudo.state == "cancel":
             return request.render(
                 "payment_reminder.portal_order_closed",

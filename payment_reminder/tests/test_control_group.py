@@ -52,12 +52,14 @@ class TestControlGroupDraw(PaymentReminderResultsCommon):
         orders = self.customers(10)
         self.build(BUILT)
         drawn = self.arms(orders)
-        # The share changes; the next day a new order joins the cycle; two
-        # hours before the deadline the final reminders are planned.
+        # The share changes; the next day a new order joins the cycle; then the
+        # final reminders are planned: deadlines beat quiet hours, so the one
+        # before the 09:00 deadline goes at 21:55 the evening before, planned
+        # from 20:00.
         self.company.payment_reminder_holdout_percent = 0.0
         newer = self._order(orders[0].partner_id, PLACED + timedelta(days=1))
         self.build(PLACED + timedelta(days=1, hours=1))
-        self.build(PLACED + timedelta(hours=70, minutes=30))
+        self.build(PLACED + timedelta(hours=59))
         self.assertEqual(self.arms(orders), drawn)
         self.assertEqual(newer.reminder_cycle_id, orders[0].reminder_cycle_id)
         for order in orders:

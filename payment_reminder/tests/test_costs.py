@@ -21,19 +21,20 @@ class TestCosts(ReminderDayCommon):
     Chen     Zhou    SMS     2        0.10   300
     Deng     Zhou    phone            1.50   100
     Feng     Qian    SMS     1        0.05   0
-    Gao      Qian    e-mail           0.02   250 (200 EUR / 0.8)
+    Gao      Qian    e-mail           0.02   125 (100 EUR / 0.8)
     Han      Qian    portal           0.00   0
     ======== ======= ======= ======== ====== ========================
 
-    Per channel and agent, recovered per unit of cost: e-mail (Qian) 250 /
-    0.02 = 12,500; phone (Zhou) 100 / 1.50 = 66.67; portal (Qian) nothing
+    Per channel and agent, recovered per unit of cost: e-mail (Qian) 125 /
+    0.02 = 6,250; phone (Zhou) 100 / 1.50 = 66.67; portal (Qian) nothing
     spent; SMS (Qian) 0 / 0.05 = 0; SMS (Zhou) 300 / 0.10 = 3,000. In all 5
-    reminders, 3 segments, 1.67 spent, 650 recovered: 389.22 per unit of cost.
+    reminders, 3 segments, 1.67 spent, 525 recovered: 314.37 per unit of cost.
 
-    The control group paid 80 % of its USD (400 / 500), the reminded 36.36 %
-    (400 / 1,100): beyond the control group, reminding shows (36.36 % - 80 %)
-    x 1,100 = -480 USD, -287.43 per unit of cost: on this day the customers
-    held out paid better.
+    The arms by intent to treat (the sheets' day): 6 customers assigned to be
+    reminded won back 525 USD, 87.50 a customer; the 2 held out paid 400 USD,
+    200 a customer. Beyond the control group, reminding shows (87.50 - 200) x
+    6 = -675 USD, -404.19 per unit of cost: on this day the customers held out
+    paid better.
     """
 
     @classmethod
@@ -77,8 +78,8 @@ class TestCosts(ReminderDayCommon):
             {name: r.cost for name, r in self.by_name.items()},
             {"Chen": 0.10, "Deng": 1.50, "Feng": 0.05, "Gao": 0.02, "Han": 0.0},
         )
-        self.assertEqual(self.by_name["Gao"].amount_recovered, 200.0)
-        self.assertEqual(self.by_name["Gao"].amount_recovered_company, 250.0)
+        self.assertEqual(self.by_name["Gao"].amount_recovered, 100.0)
+        self.assertEqual(self.by_name["Gao"].amount_recovered_company, 125.0)
         self.assertEqual(self.by_name["Chen"].return_on_cost, 3000.0)
         # Held out or planned: nothing was spent.
         self.assertEqual(set(self.control.mapped("cost")), {0.0})
@@ -104,7 +105,7 @@ class TestCosts(ReminderDayCommon):
                 row["channel"],
                 row["user"].name,
                 row["reminders"],
-                row["segments"],
+                row["segments"] or 0,
                 round(row["cost"], 2),
                 round(row["recovered"], 2),
                 row["per_cost"]
@@ -116,7 +117,7 @@ class TestCosts(ReminderDayCommon):
         self.assertEqual(
             rows,
             [
-                ("email", "Qian Yu", 1, 0, 0.02, 250.0, 12500.0),
+                ("email", "Qian Yu", 1, 0, 0.02, 125.0, 6250.0),
                 ("phone", "Zhou Min", 1, 0, 1.5, 100.0, 66.67),
                 ("portal", "Qian Yu", 1, 0, 0.0, 0.0, False),
                 ("sms", "Qian Yu", 1, 1, 0.05, 0.0, 0.0),
@@ -127,11 +128,11 @@ class TestCosts(ReminderDayCommon):
         self.assertEqual(total["currency"], self.usd)
         self.assertEqual((total["reminders"], total["segments"]), (5, 3))
         self.assertAlmostEqual(total["cost"], 1.67)
-        self.assertAlmostEqual(total["recovered"], 650.0)
-        self.assertAlmostEqual(total["per_cost"], 650 / 1.67)
+        self.assertAlmostEqual(total["recovered"], 525.0)
+        self.assertAlmostEqual(total["per_cost"], 525 / 1.67)
         extra = costs["extra"]
-        self.assertAlmostEqual(extra["extra"], -480.0)
-        self.assertAlmostEqual(extra["per_cost"], -480 / 1.67)
+        self.assertAlmostEqual(extra["extra"], (525 / 6 - 400 / 2) * 6)
+        self.assertAlmostEqual(extra["per_cost"], -675 / 1.67)
 
     def test_pivot_ratio_is_sum_over_sum(self):
         groups = self.env["payment.reminder"]._read_group(
@@ -159,10 +160,10 @@ class TestCosts(ReminderDayCommon):
             .decode()
         )
         self.assertIn("Cost and return per channel and agent", html)
-        self.assertIn("389.22", html)
-        self.assertIn("12500.00", html)
+        self.assertIn("314.37", html)
+        self.assertIn("6250.00", html)
         self.assertIn("Extra recovered per unit of cost", html)
-        self.assertIn("-287.43", html)
+        self.assertIn("-404.19", html)
 
     def test_no_extra_figure_without_control_group(self):
         self.control.unlink()

@@ -298,7 +298,7 @@ class TestSms(PaymentReminderSendCommon):
         token = self.order._payment_reminder_opt_out_token("email")
         for path in (
             f"{self.order.id}/sms/{token}",
-            f"{self.order.id}/email/{token[:-1]}0",
+            f"{self.order.id}/email/{token[:-1]}{'1' if token[-1] == '0' else '0'}",
             f"{self.order.id}/phone/{token}",
         ):
             response = self.url_open(f"/payment_reminder/stop/{path}")
@@ -349,12 +349,21 @@ class TestSms(PaymentReminderSendCommon):
         with self.mock_mail_gateway():
             self.send_due(MORNING)
         opened = MORNING + timedelta(minutes=10)
-        url = self.order._payment_reminder_payment_url()
         with freeze_time(opened):
-            self.url_open(url[url.index("/my/orders") :])
+            self.url_open(self.order.get_portal_url())
         self.assertIn(
             self.env.ref("sale.mt_order_viewed"), self.order.message_ids.subtype_id
         )
+        self.assertEqual(reminder.clicked_at, opened)
+
+    def test_opening_the_pay_link_counts_as_a_click(self):
+        reminder = self.due_reminder(self.order, "portal")
+        with self.mock_mail_gateway():
+            self.send_due(MORNING)
+        opened = MORNING + timedelta(minutes=10)
+        url = self.order._payment_reminder_payment_url()
+        with freeze_time(opened):
+            self.url_open(url[url.index("/payment_reminder/pay/") :])
         self.assertEqual(reminder.clicked_at, opened)
 
     def test_an_agent_reminding_by_hand_is_not_held_back_by_a_click(self):
