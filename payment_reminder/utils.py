@@ -10,6 +10,8 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
+from odoo import fields
+from odoo.osv import expression
 from odoo.tools import SQL
 
 # === TIME === #
@@ -34,6 +36,26 @@ def to_utc(day, moment, tz):
 def shop_day(company, utc_datetime):
     """The shop day of a naive UTC datetime."""
     return to_local(utc_datetime, shop_tz(company)).date()
+
+
+def shop_day_domain(env, company_field, date_field, operator, days_ago=0):
+    """A domain comparing ``date_field`` with each company's own shop day
+    (minus ``days_ago``), every company's day read in its time zone: what the
+    filters named for a day search, whatever the browser's date."""
+    now = fields.Datetime.now()
+    return expression.OR(
+        [
+            [
+                (company_field, "=", company.id),
+                (
+                    date_field,
+                    operator,
+                    shop_day(company, now) - timedelta(days=days_ago),
+                ),
+            ]
+            for company in env["res.company"].sudo().search([])
+        ]
+    )
 
 
 def hour_of(local_datetime):

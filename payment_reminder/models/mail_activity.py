@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
-from ..utils import shop_day
+from ..utils import shop_day, shop_day_domain
 
 
 class MailActivity(models.Model):
@@ -58,21 +58,20 @@ class MailActivity(models.Model):
     def _search_payment_reminder_due(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Operation not supported"))
-        now = fields.Datetime.now()
         # A call planned by hand has no reminder: the current company's day.
         due = expression.OR(
             [
-                [
-                    ("payment_reminder_id.company_id", "=", company.id),
-                    ("date_deadline", "<=", shop_day(company, now)),
-                ]
-                for company in self.env["res.company"].sudo().search([])
-            ]
-            + [
+                shop_day_domain(
+                    self.env, "payment_reminder_id.company_id", "date_deadline", "<="
+                ),
                 [
                     ("payment_reminder_id", "=", False),
-                    ("date_deadline", "<=", shop_day(self.env.company, now)),
-                ]
+                    (
+                        "date_deadline",
+                        "<=",
+                        shop_day(self.env.company, fields.Datetime.now()),
+                    ),
+                ],
             ]
         )
         return due if (operator == "=") == value else ["!", *due]

@@ -17,11 +17,8 @@ unpaid orders. Every field is declared here; the behaviour is in the mixins.
   reminder cost and won back per unit of cost.
 """
 
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..const import (
@@ -34,7 +31,7 @@ from ..const import (
     STEPS,
     WAIT_REASONS,
 )
-from ..utils import commit_unless_testing, shop_day
+from ..utils import commit_unless_testing, shop_day, shop_day_domain
 from .payment_reminder_queue import ReminderCandidate
 
 
@@ -374,20 +371,8 @@ class PaymentReminder(models.Model):
         }
         if operator not in reversed_operators or not isinstance(value, int):
             raise UserError(self.env._("Operation not supported"))
-        now = fields.Datetime.now()
-        companies = self.env["res.company"].sudo().search([])
-        return expression.OR(
-            [
-                [
-                    ("company_id", "=", company.id),
-                    (
-                        "queue_date",
-                        reversed_operators[operator],
-                        shop_day(company, now) - timedelta(days=value),
-                    ),
-                ]
-                for company in companies
-            ]
+        return shop_day_domain(
+            self.env, "company_id", "queue_date", reversed_operators[operator], value
         )
 
     @api.depends("partner_id", "step", "queue_date")
