@@ -73,11 +73,17 @@ class PaymentReminderQueue(models.AbstractModel):
         self._reminder_prefetch(orders)
         groups = self._reminder_group_by_customer(orders)
         for step in ("first", "final"):
-            candidates = self._reminder_candidates(company, groups, step, now)
-            for rule in self._reminder_rules():
-                rule(company, [c for c in candidates if not c.skip_reason], now)
+            candidates = self._reminder_weigh(company, groups, step, now)
             reminders |= self._reminder_save(company, candidates, now)
         return reminders
+
+    @api.model
+    def _reminder_weigh(self, company, groups, step, now):
+        """The candidates of ``step`` with every rule applied: what to save."""
+        candidates = self._reminder_candidates(company, groups, step, now)
+        for rule in self._reminder_rules():
+            rule(company, [c for c in candidates if not c.skip_reason], now)
+        return candidates
 
     @api.model
     def _reminder_rules(self):

@@ -164,10 +164,12 @@ class PaymentReminderQueueTimingMixin(models.AbstractModel):
     def _reminder_send_leeway(self, company):
         """How long before a moment a reminder must be due to surely go out by
         then: the sending cron's interval."""
-        cron = self.env.ref(
-            "payment_reminder.ir_cron_send_due", raise_if_not_found=False
+        # Asked for every order the queue weighs: the id is cached, the record
+        # read once (env.ref would check that it exists at each call).
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "payment_reminder.ir_cron_send_due"
         )
-        cron = cron and cron.sudo()
+        cron = self.env["ir.cron"].sudo().browse(cron_id)
         if cron and cron.interval_type in ("minutes", "hours"):
             return timedelta(**{cron.interval_type: cron.interval_number})
         return timedelta(minutes=5)
