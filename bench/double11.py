@@ -244,6 +244,22 @@ def make_templates(env):
             "payment_reminder_start_from": FESTIVAL - timedelta(days=30),
         }
     )
+    # Each company's reminder team: five agents making up to 60 calls a day
+    # (rule 12); the customers the channel rules would call beyond that get
+    # a message.
+    for comp, country in ((company, "CN"), (second, "FR")):
+        agents = env["res.users"].create(
+            [
+                {
+                    "name": f"Agent {country} {number}",
+                    "login": f"agent-{country.lower()}-{number}@example.com",
+                    "company_id": comp.id,
+                    "company_ids": [Command.set(comp.ids)],
+                }
+                for number in range(1, 6)
+            ]
+        )
+        comp.payment_reminder_team_ids = agents
     flash = env["product.tag"].create({"name": "Flash sale"})
     company.payment_reminder_flash_tag_ids = flash
     products = env["product.product"].create(

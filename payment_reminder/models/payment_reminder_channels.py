@@ -114,9 +114,15 @@ class PaymentReminderChannelMixin(models.AbstractModel):
             )
         return template
 
-    def _reminder_post_script(self, **post_values):
-        """Post the script's message on the order, addressed to the customer."""
-        order = self.order_id
+    def _reminder_post_script(self, batch, **post_values):
+        """Post the script's message on the order, addressed to the customer.
+
+        The e-mail goes through Odoo's mail queue, as mass mailings do: the
+        batch is not held up by the mail server, and nothing leaves before
+        the batch is committed.
+        """
+        order = self.order_id.with_context(mail_notify_force_send=False)
+        batch.mails_queued = True
         order.message_post_with_source(
             self._reminder_mail_template(),
             subtype_xmlid="mail.mt_comment",
@@ -127,15 +133,26 @@ class PaymentReminderChannelMixin(models.AbstractModel):
     def _reminder_send_portal(self, now, batch):
         """A message on the order: the customer reads it in the portal and gets
         it by email."""
-        self._reminder_post_script(message_type="comment")
+        self._reminder_post_script(batch, message_type="comment")
         return self.env._("message posted")
 
     def _reminder_send_email(self, now, batch):
         """An email, sent as core sale sends its order emails."""
         self._reminder_post_script(
-            email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature"
+            batch,
+            email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
         )
         return self.env._("email sent")
+
+    @api.model
+    def _reminder_trigger_mail_queue(self):
+        """Odoo's mail scheduled action, started as soon as this transaction
+        commits."""
+        cron = self.env.ref(
+            "mail.ir_cron_mail_scheduler_action", raise_if_not_found=False
+        )
+        if cron:
+            cron.sudo()._trigger()
 
     # --- what the order's chatter keeps --- #
 

@@ -51,9 +51,11 @@ class ReminderSendBatch:
         self.calls = []
         # (reminder, order, body) of the chatter lines to write
         self.notes = []
-        # SMS were put in Odoo's SMS queue: its scheduled action is started
-        # when the batch is flushed, to run once the batch is committed.
+        # SMS and e-mails were put in Odoo's SMS and mail queues: their
+        # scheduled actions are started when the batch is flushed, to run once
+        # the batch is committed.
         self.sms_queued = False
+        self.mails_queued = False
 
     def memo(self, key, compute):
         """``compute()``, computed once a batch for ``key``: what is the same
@@ -126,7 +128,10 @@ class ReminderSendBatch:
         Reminder._reminder_log_notes(self.notes)
         if self.sms_queued:
             Reminder._reminder_trigger_sms_queue()
-        self.calls, self.notes, self.sms_queued = [], [], False
+        if self.mails_queued:
+            Reminder._reminder_trigger_mail_queue()
+        self.calls, self.notes = [], []
+        self.sms_queued = self.mails_queued = False
 
 
 class PaymentReminderSendingMixin(models.AbstractModel):

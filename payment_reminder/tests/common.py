@@ -249,8 +249,13 @@ class PaymentReminderSendCommon(PaymentReminderCommon, SMSCommon):
         """
         with freeze_time(now):
             self.Reminder._cron_send_due()
+            self.run_mail_queue()
             if sms_queue:
                 self.run_sms_queue()
+
+    def run_mail_queue(self):
+        """Odoo's mail scheduled action: send the e-mails queued."""
+        self.env.ref("mail.ir_cron_mail_scheduler_action").method_direct_trigger()
 
     def run_sms_queue(self):
         """Odoo's SMS scheduled action: send the SMS queued."""

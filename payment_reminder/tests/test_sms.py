@@ -323,6 +323,8 @@ class TestSms(PaymentReminderSendCommon):
         self.assertEqual(reminder.link_tracker_id.count, 1)
 
     def test_no_other_reminder_within_the_hour_after_a_click(self):
+        # The pause after a click, not the minimum interval (rule 9), holds it.
+        self.company.payment_reminder_min_interval = 30
         first = self.due_reminder(self.order, "sms")
         with self.mockSMSGateway():
             self.send_due(MORNING)
