@@ -303,17 +303,23 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
             )
         ):
             changed["amount_unpaid_company"] = values["amount_unpaid_company"]
+        # The values as the cache holds them (ids, not records), read from it
+        # rather than through the records: some twenty fields of every planned
+        # reminder of the day.
+        cache = self.env.cache
         for name, value in values.items():
-            current = reminder[name]
             field = reminder._fields[name]
+            current = cache.get(reminder, field, None)
+            if current is None and not cache.contains(reminder, field):
+                current = field.convert_to_cache(reminder[name], reminder)
             if field.type == "many2many":
-                differs = set(value[0][2]) != set(current.ids)
-            elif field.type == "many2one":
-                differs = current.id != (value or False)
+                differs = set(value[0][2]) != set(current or ())
             elif field.type == "monetary":
-                differs = not reminder.currency_id.is_zero(current - value)
+                differs = not reminder.currency_id.is_zero((current or 0.0) - value)
             else:
-                differs = current != value
+                differs = (current if current is not None else False) != (
+                    value if value is not None else False
+                )
             if differs:
                 changed[name] = value
         return changed

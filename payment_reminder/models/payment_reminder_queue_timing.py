@@ -64,7 +64,10 @@ class PaymentReminderQueueTimingMixin(models.AbstractModel):
         earliest = self._reminder_earliest(company, order, now)
         placed = to_local(order.date_order, tz)
         hour = placed.hour + placed.minute / 60
-        own = windows.filtered(lambda w: w._contains_hour(hour))[:1]
+        own = self._reminder_memo(
+            ("window of", tuple(windows.ids), hour),
+            lambda: windows.filtered(lambda w: w._contains_hour(hour))[:1],
+        )
         if own:
             day = placed.date()
             if own._wraps_midnight() and hour >= own.placed_from:
