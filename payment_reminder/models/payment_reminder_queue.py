@@ -17,7 +17,7 @@ from datetime import datetime, time
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import api, models
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, mute_logger, split_every
 
 from ..utils import shop_day, shop_tz, to_local, to_utc, try_advisory_lock
 
@@ -590,7 +590,8 @@ class PaymentReminderQueue(models.AbstractModel):
         first order meanwhile (``_reminder_cycles_by_first_order``).
         """
         try:
-            with self.env.cr.savepoint(flush=False):
+            # A conflict is expected here, and handled: not logged as an error.
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
                 self.env.execute_query(
                     SQL(
                         "UPDATE sale_order SET reminder_cycle_id = link.cycle_id "
