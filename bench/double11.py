@@ -610,6 +610,27 @@ def flash_sale_check(env, companies, now):
     return {"orders": len(rows), "reminded": reminded, "spare": spare, "missed": missed}
 
 
+def unpaid_customers_sql(companies, now):
+    """FROM … GROUP BY: the customers' unpaid orders, but for the customers
+    who paid another order that day (rule 2), per company and customer."""
+    return SQL(
+        """
+          FROM sale_order o
+         WHERE o.company_id = ANY(%(companies)s) AND o.awaiting_payment
+           AND o.payment_deadline > %(now)s
+           AND NOT EXISTS (
+               SELECT 1 FROM sale_order p
+                WHERE p.company_id = o.company_id
+                  AND p.reminder_customer_key = o.reminder_customer_key
+                  AND p.state = 'sale' AND NOT p.awaiting_payment
+                  AND p.date_order::date = o.date_order::date)
+         GROUP BY o.company_id, o.reminder_customer_key
+        """,
+        companies=companies.ids,
+        now=now,
+    )
+
+
 def sql_lower_bound(env, companies, now):
     """One hand-written statement selecting the customers the queue reminds."""
     env.cr.execute(
@@ -617,19 +638,9 @@ def sql_lower_bound(env, companies, now):
             """
             SELECT o.company_id, o.reminder_customer_key, max(o.date_order),
                    array_agg(o.id), sum(o.amount_total)
-              FROM sale_order o
-             WHERE o.company_id = ANY(%(companies)s) AND o.awaiting_payment
-               AND o.payment_deadline > %(now)s
-               AND NOT EXISTS (
-                   SELECT 1 FROM sale_order p
-                    WHERE p.company_id = o.company_id
-                      AND p.reminder_customer_key = o.reminder_customer_key
-                      AND p.state = 'sale' AND NOT p.awaiting_payment
-                      AND p.date_order::date = o.date_order::date)
-             GROUP BY o.company_id, o.reminder_customer_key
+            %(unpaid)s
             """,
-            companies=companies.ids,
-            now=now,
+            unpaid=unpaid_customers_sql(companies, now),
         )
     )
     return env.cr.fetchall()
@@ -652,16 +663,7 @@ def sql_insert_floor(env, companies, now):
                            AS order_id,
                        array_agg(o.id) AS order_ids,
                        sum(o.amount_total) AS amount
-                  FROM sale_order o
-                 WHERE o.company_id = ANY(%(companies)s) AND o.awaiting_payment
-                   AND o.payment_deadline > %(now)s
-                   AND NOT EXISTS (
-                       SELECT 1 FROM sale_order p
-                        WHERE p.company_id = o.company_id
-                          AND p.reminder_customer_key = o.reminder_customer_key
-                          AND p.state = 'sale' AND NOT p.awaiting_payment
-                          AND p.date_order::date = o.date_order::date)
-                 GROUP BY o.company_id, o.reminder_customer_key
+                %(unpaid)s
             ), reminders AS (
                 INSERT INTO payment_reminder (
                     company_id, customer_key, partner_id, order_id, step, channel,
@@ -686,8 +688,7 @@ def sql_insert_floor(env, companies, now):
               FROM reminders r JOIN unpaid u ON u.order_id = r.order_id
             RETURNING reminder_id
             """,
-            companies=companies.ids,
-            now=now,
+            unpaid=unpaid_customers_sql(companies, now),
             at=now + timedelta(hours=1),
             uid=env.uid,
         )
