@@ -1161,6 +1161,7 @@ def figures(cr, facts, gateway, servers):
             ", ".join(f"{k} x{n}" for k, n in facts.errors.most_common(6)) or "none",
         ),
     ]
+    lines.append(("server logs: cron jobs failed and rolled back", cron_failures()))
     for server in servers:
         usage = server.usage()
         lines.append(
@@ -1171,6 +1172,21 @@ def figures(cr, facts, gateway, servers):
             )
         )
     return lines
+
+
+def cron_failures():
+    """The cron jobs that failed (and were rolled back, to run again), by the
+    first line of the error the servers logged, from both servers' logs."""
+    failures = Counter()
+    for path in VAR.glob("server-*.log"):
+        text = path.read_text(errors="replace")
+        for match in re.finditer(
+            r"ir_cron: Job '([^']+)' \(\d+\) server action #\d+ failed"
+            r"[\s\S]*?\n([A-Za-z_][\w.]*: [^\n]*)",
+            text,
+        ):
+            failures[f"{match[1]}: {match[2][:70]}"] += 1
+    return "; ".join(f"{what} x{n}" for what, n in failures.most_common()) or "none"
 
 
 def report(plan, lines, results, faults, wall):
@@ -1301,7 +1317,7 @@ def run(plan):
     create_database(config)
     setup = configure(config, plan)
     GATEWAY_DIR.mkdir(parents=True, exist_ok=True)
-    for old in GATEWAY_DIR.glob("*.jsonl"):
+    for old in [*GATEWAY_DIR.glob("*.jsonl"), *VAR.glob("server-*.log")]:
         old.unlink()
     servers = [Server(name, config) for name in SERVERS]
     stop = threading.Event()
