@@ -757,6 +757,7 @@ class Faults:
         self.send_cron = crons[SEND_CRON]
         self.cron_names = {cron_id: xmlid for xmlid, cron_id in crons.items()}
         self.missed = []  # the faults that did not happen: the run fails
+        self.done = []
 
     def run(self):
         plan, start = self.driver.plan, self.driver.started
@@ -779,6 +780,7 @@ class Faults:
         time.sleep(max(0.0, moment - time.monotonic()))
         try:
             fault()
+            self.done.append(fault.__name__)
         except Exception as error:  # pylint: disable=broad-except
             self.missed.append(fault.__name__)
             self.note(f"{fault.__name__} failed: {error!r}")
@@ -1015,6 +1017,20 @@ def check_invariants(cr, plan, facts, gateway):
             cr,
             "SELECT count(*) FROM payment_reminder WHERE state = 'planned' "
             f"AND scheduled_at < {now} - %(stuck)s",
+            p,
+        ),
+    )
+    # Orders that waited the minimum delay and two cron periods, unpaid and
+    # open, and were never queued: a queue that never gets built breaks this.
+    add(
+        "unpaid order never queued (minimum delay + two cron periods)",
+        count(
+            cr,
+            "SELECT count(*) FROM sale_order o WHERE o.id = ANY(%(orders)s) "
+            "AND o.awaiting_payment AND o.state = 'sent' "
+            f"AND o.date_order < {now} - %(stuck)s - interval '1 minute' "
+            "AND NOT EXISTS (SELECT 1 FROM payment_reminder_sale_order_rel rel "
+            "WHERE rel.sale_order_id = o.id)",
             p,
         ),
     )
