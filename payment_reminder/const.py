@@ -88,6 +88,7 @@ ORDER_REMINDER_STATES = [
 WAIT_REASONS = [
     ("link_opened", "Opened the pay link less than an hour ago"),
     ("sms_budget", "The day's SMS budget is used up"),
+    ("min_interval", "Contacted less than the minimum interval ago"),
 ]
 # How an SMS says how to opt out: a reply the SMS provider forwards to
 # ``payment.reminder._reminder_sms_reply``, or a short link to a page of ours.

@@ -11,7 +11,10 @@ Override a rule method to change it; add one to ``_reminder_rules``.
 
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import datetime, time
+
+from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import api, models
 from odoo.tools import SQL, split_every
@@ -19,6 +22,8 @@ from odoo.tools import SQL, split_every
 from ..utils import shop_day, shop_tz, to_local, to_utc, try_advisory_lock
 
 _logger = logging.getLogger(__name__)
+# The cursor's cache entry of the values computed once a build.
+MEMO = "payment_reminder.queue.memo"
 
 
 class ReminderCandidate:
@@ -67,17 +72,51 @@ class PaymentReminderQueue(models.AbstractModel):
         if not try_advisory_lock(self.env, company, "queue"):
             _logger.info("Queue of %s is being built by another worker.", company.name)
             return reminders
+        with self._reminder_build_memo():
+            return self._reminder_build(company, now)
+
+    @api.model
+    def _reminder_build(self, company, now):
+        reminders = self.env["payment.reminder"]
         self._reminder_release_expired_promises(company, now)
         self._reminder_drop_paid_orders(company)
         orders = self._reminder_unpaid_orders(company, now)
         self._reminder_prefetch(orders)
         groups = self._reminder_group_by_customer(orders)
         for step in ("first", "final"):
-            candidates = self._reminder_candidates(company, groups, step, now)
-            for rule in self._reminder_rules():
-                rule(company, [c for c in candidates if not c.skip_reason], now)
+            candidates = self._reminder_weigh(company, groups, step, now)
             reminders |= self._reminder_save(company, candidates, now)
         return reminders
+
+    @contextmanager
+    def _reminder_build_memo(self):
+        """What ``_reminder_memo`` keeps lives as long as one build."""
+        self.env.cr.cache[MEMO] = {}
+        try:
+            yield
+        finally:
+            self.env.cr.cache.pop(MEMO, None)
+
+    @api.model
+    def _reminder_memo(self, key, compute):
+        """``compute()``, once a build for ``key``: what the rules ask for every
+        one of tens of thousands of orders and is the same for all (the sending
+        cron's interval, a company's window slots of a day). Outside a build,
+        computed at each call."""
+        memo = self.env.cr.cache.get(MEMO)
+        if memo is None:
+            return compute()
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    @api.model
+    def _reminder_weigh(self, company, groups, step, now):
+        """The candidates of ``step`` with every rule applied: what to save."""
+        candidates = self._reminder_candidates(company, groups, step, now)
+        for rule in self._reminder_rules():
+            rule(company, [c for c in candidates if not c.skip_reason], now)
+        return candidates
 
     @api.model
     def _reminder_rules(self):
@@ -417,7 +456,11 @@ class PaymentReminderQueue(models.AbstractModel):
         moment = candidate.scheduled_at
         tz = shop_tz(company)
         first_day = to_local(moment, tz).date()
-        for start, end, _window in call_windows._slots_between(first_day, 3, tz):
+        slots = self._reminder_memo(
+            ("slots", tuple(call_windows.ids), first_day, 3, tz.zone),
+            lambda: call_windows._slots_between(first_day, 3, tz),
+        )
+        for start, end, _window in slots:
             if end > moment:
                 return max(start, moment) < deadline
         # No call window: the call is due at once.
@@ -470,6 +513,11 @@ class PaymentReminderQueue(models.AbstractModel):
             candidate.cycle = self._reminder_cycle_of(candidate.orders)
             if not candidate.cycle:
                 new.append(candidate)
+        opened = self._reminder_cycles_by_first_order(company, new)
+        for candidate in new[:]:
+            candidate.cycle = opened.get((candidate.key, candidate.orders[-1]))
+            if candidate.cycle:
+                new.remove(candidate)
         cycles = Cycle._cycle_insert(
             [
                 Cycle._prepare_cycle_values(
@@ -483,6 +531,25 @@ class PaymentReminderQueue(models.AbstractModel):
         self._reminder_link_cycles(candidates)
         for candidate in candidates:
             candidate.arm = candidate.cycle.arm
+
+    @api.model
+    def _reminder_cycles_by_first_order(self, company, candidates):
+        """The cycles already opened for these candidates whose orders were not
+        linked to it (a concurrent write on the order kept the link from being
+        written: see ``_reminder_link_cycles``).
+
+        :return: {(customer key, first order): cycle}
+        """
+        if not candidates:
+            return {}
+        cycles = self.env["payment.reminder.cycle"].search_fetch(
+            [
+                ("company_id", "=", company.id),
+                ("first_order_id", "in", [c.orders[-1].id for c in candidates]),
+            ],
+            ["customer_key", "first_order_id", "arm"],
+        )
+        return {(cycle.customer_key, cycle.first_order_id): cycle for cycle in cycles}
 
     @api.model
     def _reminder_cycle_of(self, orders):
@@ -509,17 +576,36 @@ class PaymentReminderQueue(models.AbstractModel):
         Order = self.env["sale.order"]
         Order.flush_model(["reminder_cycle_id"])
         for batch in split_every(1000, pairs):
-            self.env.execute_query(
-                SQL(
-                    "UPDATE sale_order SET reminder_cycle_id = link.cycle_id "
-                    "FROM (VALUES %s) AS link(order_id, cycle_id) "
-                    "WHERE sale_order.id = link.order_id",
-                    SQL(", ").join(SQL("(%s, %s)", *pair) for pair in batch),
-                )
-            )
+            self._reminder_link_orders(list(batch))
         Order.browse([order_id for order_id, _cycle in pairs]).invalidate_recordset(
             ["reminder_cycle_id"]
         )
+
+    @api.model
+    def _reminder_link_orders(self, pairs):
+        """Write ``[(order id, cycle id)]``, but not on the orders another
+        transaction changed while the queue was built (a customer paying, the
+        web shop): the build would fail to serialize and be lost entirely.
+        Those stay unlinked until a later build; their cycle is found by its
+        first order meanwhile (``_reminder_cycles_by_first_order``).
+        """
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.execute_query(
+                    SQL(
+                        "UPDATE sale_order SET reminder_cycle_id = link.cycle_id "
+                        "FROM (VALUES %s) AS link(order_id, cycle_id) "
+                        "WHERE sale_order.id = link.order_id",
+                        SQL(", ").join(SQL("(%s, %s)", *pair) for pair in pairs),
+                    )
+                )
+        except (SerializationFailure, LockNotAvailable):
+            if len(pairs) == 1:
+                _logger.info("Order %s changed meanwhile: linked later.", pairs[0][0])
+                return
+            half = len(pairs) // 2
+            self._reminder_link_orders(pairs[:half])
+            self._reminder_link_orders(pairs[half:])
 
     @api.model
     def _reminder_hold_out_control_group(self, company, candidates, now):

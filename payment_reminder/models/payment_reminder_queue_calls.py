@@ -107,7 +107,7 @@ class PaymentReminderQueueCallsMixin(models.AbstractModel):
         :return: defaultdict {(res.users, date): count}
         """
         agents = self.env["res.users"].union(
-            *(c.user for c in calls), company.payment_reminder_team_ids
+            *(c.user for c in calls if c.user), company.payment_reminder_team_ids
         )
         days = {shop_day(company, c.scheduled_at) for c in calls}
         load = defaultdict(int)

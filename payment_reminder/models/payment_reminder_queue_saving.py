@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL, split_every
 
 from ..const import ROLL_DAYS
 from ..utils import shop_day
@@ -31,7 +32,7 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
             [
                 ("company_id", "=", company.id),
                 ("customer_key", "in", [c.key for c in candidates]),
-                ("step", "in", ("first", "final")),
+                ("step", "in", list({c.step for c in candidates})),
                 "|",
                 ("state", "=", "planned"),
                 ("scheduled_at", ">=", now - timedelta(days=ROLL_DAYS + 3)),
@@ -66,15 +67,151 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
         nothing recovered). They are written with it instead of computed again
         for tens of thousands of new reminders.
         """
-        # Queue entries are not conversations: no creation note, no followers.
-        Reminder = self.env["payment.reminder"].with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True
-        )
         results = self._prepare_new_results()
-        reminders = Reminder.create([values | results for values in values_list])
-        for name in results:
-            self.env.remove_to_compute(Reminder._fields[name], reminders)
+        return self._reminder_insert([values | results for values in values_list])
+
+    @api.model
+    def _reminder_insert(self, values_list):
+        """Insert reminders as the ORM's ``create`` would, a thousand per
+        statement: what a queue of tens of thousands of customers costs.
+
+        The rows are those ``create`` writes with mail tracking off (the
+        defaults, the magic columns, the stored related ``arm``; see
+        ``test_queue_insert``): queue entries are no conversations, no
+        creation note, follower nor assignment notification. ``values_list``
+        holds complete values (``_prepare_reminder_values`` and
+        ``_prepare_new_results``); companies are consistent by construction,
+        so the company checks are not run again. The dependents of new
+        reminders (the orders' reminder state) are marked to recompute, as
+        ``create`` marks them.
+        """
+        Reminder = self.env["payment.reminder"]
+        if not values_list:
+            return Reminder
+        Reminder.flush_model()
+        rows = self._reminder_insert_rows(values_list)
+        columns = list(rows[0])
+        ids = []
+        for batch in split_every(1000, rows):
+            ids += [
+                row[0]
+                for row in self.env.execute_query(
+                    SQL(
+                        "INSERT INTO payment_reminder (%s) VALUES %s RETURNING id",
+                        SQL(", ").join(SQL.identifier(name) for name in columns),
+                        SQL(", ").join(SQL("%s", tuple(row.values())) for row in batch),
+                    )
+                )
+            ]
+        reminders = Reminder.browse(ids)
+        links = [
+            (reminder_id, order_id)
+            for reminder_id, values in zip(ids, values_list, strict=True)
+            for order_id in values["order_ids"][0][2]
+        ]
+        for batch in split_every(5000, links):
+            self.env.execute_query(
+                SQL(
+                    "INSERT INTO payment_reminder_sale_order_rel "
+                    "(reminder_id, sale_order_id) VALUES %s",
+                    SQL(", ").join(SQL("%s", link) for link in batch),
+                )
+            )
+        orders = self.env["sale.order"].browse({link[1] for link in links})
+        orders.invalidate_recordset(["reminder_ids"])
+        reminders.modified(list(Reminder._fields), create=True)
+        orders.modified(["reminder_ids"])
+        for field in Reminder._fields.values():
+            if field.compute and field.store:
+                self.env.remove_to_compute(field, reminders)
         return reminders
+
+    @api.model
+    def _reminder_insert_rows(self, values_list):
+        """The column values of the reminders ``values_list``, as ``create``
+        converts them: defaults, stored related ``arm``, magic columns."""
+        Reminder = self.env["payment.reminder"]
+        fields_ = Reminder._fields
+        magic = ("id", "create_uid", "create_date", "write_uid", "write_date")
+        missing = [
+            name
+            for name, field in fields_.items()
+            if field.store
+            and field.column_type
+            and not field.compute
+            and not field.related
+            and name not in values_list[0]
+            and name not in magic
+        ]
+        defaults = Reminder.default_get(missing)
+        cycle_ids = {values["cycle_id"] for values in values_list} - {False}
+        arms = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT id, arm FROM payment_reminder_cycle WHERE id = ANY(%s)",
+                    list(cycle_ids),
+                )
+            )
+        )
+        names = [
+            name for name in defaults | values_list[0] if fields_[name].column_type
+        ]
+        convert = {
+            name: self._reminder_column_converter(fields_[name]) for name in names
+        }
+        now = self.env.cr.now()
+        magic_values = {
+            "create_uid": self.env.uid,
+            "create_date": now,
+            "write_uid": self.env.uid,
+            "write_date": now,
+        }
+        rows = []
+        for values in values_list:
+            values = defaults | values
+            row = {name: convert[name](values[name], values) for name in names}
+            row["arm"] = arms.get(values["cycle_id"])
+            row |= magic_values
+            rows.append(row)
+        return rows
+
+    @api.model
+    def _reminder_column_converter(self, field):
+        """``convert(value, values)``: the column value of ``field`` as the
+        ORM's ``convert_to_column`` gives it, made cheap for the plain types
+        (a festival day's queue converts some two million values)."""
+        Reminder = self.env["payment.reminder"]
+        if field.type == "monetary":
+            currency_of = self._reminder_currency_of(field)
+            return lambda value, values: currency_of(values).round(float(value or 0.0))
+        if field.type == "boolean":
+            return lambda value, values: bool(value)
+        if field.type == "integer":
+            return lambda value, values: int(value or 0)
+        if field.type in ("char", "text", "selection", "date", "datetime", "many2one"):
+            return lambda value, values: None if value is False else value
+        return lambda value, values: field.convert_to_column(value, Reminder, values)
+
+    @api.model
+    def _reminder_currency_of(self, field):
+        """``currency_of(values)``: the currency of monetary ``field`` in the
+        reminder ``values`` (its own currency, or its company's)."""
+        Reminder = self.env["payment.reminder"]
+        Currency = self.env["res.currency"]
+        name = field.get_currency_field(Reminder)
+        if name == "company_currency_id":
+            companies = {}
+
+            def currency_of(values):
+                company_id = values["company_id"]
+                if company_id not in companies:
+                    companies[company_id] = (
+                        self.env["res.company"].browse(company_id).currency_id
+                    )
+                return companies[company_id]
+
+            return currency_of
+        return lambda values: Currency.browse(values[name])
 
     @api.model
     def _prepare_new_results(self):
@@ -125,8 +262,9 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
         """
         # Ids, not a growing recordset: a union per customer is quadratic.
         saved = []
+        rates = {}
         for candidate in candidates:
-            values = self._prepare_reminder_values(company, candidate, now)
+            values = self._prepare_reminder_values(company, candidate, now, rates)
             reminder = planned.get((candidate.key, candidate.step))
             if reminder:
                 changed = self._reminder_changed_values(reminder, values)
@@ -181,18 +319,30 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
         return changed
 
     @api.model
-    def _prepare_reminder_values(self, company, candidate, now):
+    def _prepare_reminder_values(self, company, candidate, now, rates=None):
+        """The reminder of ``candidate``, as the queue writes it.
+
+        :param rates: a dict the queue keeps for the build: the conversion rate
+            of each (currency, order day) into the company currency, looked up
+            once (``sale.order._payment_reminder_company_amount`` converts at
+            the order date's rate)
+        """
         currency = candidate.anchor.currency_id
         by_currency = defaultdict(float)
         amount_company = 0.0
+        rates = {} if rates is None else rates
         for order in candidate.orders:
             unpaid = order.amount_total - order.amount_paid
             by_currency[order.currency_id] += unpaid
-            amount_company += (
-                unpaid
-                if order.currency_id == company.currency_id
-                else order._payment_reminder_company_amount(unpaid)
-            )
+            if order.currency_id == company.currency_id:
+                amount_company += unpaid
+                continue
+            key = (order.currency_id, order.date_order.date())
+            if key not in rates:
+                rates[key] = order.currency_id._get_conversion_rate(
+                    order.currency_id, company.currency_id, company, key[1]
+                )
+            amount_company += unpaid * rates[key]
         scheduled_at = candidate.scheduled_at or now
         cycle = candidate.cycle or self._reminder_cycle_of(candidate.orders)
         values = {

@@ -164,10 +164,18 @@ class PaymentReminderQueueTimingMixin(models.AbstractModel):
     def _reminder_send_leeway(self, company):
         """How long before a moment a reminder must be due to surely go out by
         then: the sending cron's interval."""
-        cron = self.env.ref(
-            "payment_reminder.ir_cron_send_due", raise_if_not_found=False
+        return self._reminder_memo(
+            ("send leeway",), lambda: self._reminder_send_cron_interval()
         )
-        cron = cron and cron.sudo()
+
+    @api.model
+    def _reminder_send_cron_interval(self):
+        # Asked for every order the queue weighs: the id is cached, the record
+        # read once (env.ref would check that it exists at each call).
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "payment_reminder.ir_cron_send_due"
+        )
+        cron = self.env["ir.cron"].sudo().browse(cron_id)
         if cron and cron.interval_type in ("minutes", "hours"):
             return timedelta(**{cron.interval_type: cron.interval_number})
         return timedelta(minutes=5)
@@ -177,7 +185,9 @@ class PaymentReminderQueueTimingMixin(models.AbstractModel):
         """How long the quiet hours last."""
         start = company.payment_reminder_quiet_start
         end = company.payment_reminder_quiet_end
-        return timedelta(hours=(end - start) % 24)
+        return self._reminder_memo(
+            ("quiet span", start, end), lambda: timedelta(hours=(end - start) % 24)
+        )
 
     @api.model
     def _reminder_final_is_near(self, company, order, now, last_order_at=None):
@@ -211,7 +221,11 @@ class PaymentReminderQueueTimingMixin(models.AbstractModel):
     def _reminder_next_slot(self, windows, earliest, deadline, tz):
         """The first slot of ``windows`` that still has room after ``earliest``."""
         first_day = to_local(earliest, tz).date() - timedelta(days=1)
-        for start, end, window in windows._slots_between(first_day, ROLL_DAYS, tz):
+        slots = self._reminder_memo(
+            ("slots", tuple(windows.ids), first_day, ROLL_DAYS, tz.zone),
+            lambda: windows._slots_between(first_day, ROLL_DAYS, tz),
+        )
+        for start, end, window in slots:
             scheduled_at = self._reminder_fit(start, end, earliest, deadline)
             if scheduled_at:
                 return scheduled_at, window

@@ -260,17 +260,22 @@ class PaymentReminderSendingMixin(models.AbstractModel):
         :param batch: the ``ReminderSendBatch`` of the reminders sent with this one
         """
         self.ensure_one()
-        skip_values = self._prepare_skip_values(now)
+        # The batch started at ``now``; the deadline and the interval are
+        # checked against the clock (a slow batch may run for minutes).
+        moment = max(now, fields.Datetime.now())
+        skip_values = self._prepare_skip_values(moment)
         if skip_values:
             self.write(skip_values)
             return
-        wait_values = self._prepare_wait_values(now, batch)
+        wait_values = self._prepare_wait_values(now, batch) or (
+            self._prepare_interval_values(moment, batch)
+        )
         if wait_values:
             self.write(wait_values)
             return
         channel, detour = self._reminder_reachable_channel()
         if channel != "phone":
-            hold_values = self._prepare_hold_values(now)
+            hold_values = self._prepare_hold_values(moment)
             if hold_values:
                 self.write(hold_values)
                 return
@@ -314,6 +319,33 @@ class PaymentReminderSendingMixin(models.AbstractModel):
         if order.partner_id.commercial_partner_id.payment_reminder_opt_out:
             return {"state": "skipped", "skip_reason": "opt_out"}
         return {}
+
+    def _prepare_interval_values(self, now, batch):
+        """Rule 9 at sending: never twice within the minimum interval.
+
+        The queue plans with it, but a reminder of the other step (a flash
+        sale's final reminder, a first reminder moved by quiet hours) can come
+        due close to one just sent. This one waits until the interval is over,
+        or is skipped (too soon) when that is past its order's deadline. An
+        agent's manual reminder is the agent's call.
+        """
+        self.ensure_one()
+        interval = timedelta(minutes=self.company_id.payment_reminder_min_interval)
+        if self.step == "manual" or not interval:
+            return {}
+        last = max(
+            (
+                other.done_at
+                for other in batch.history(self)
+                if other.state == "done" and other.done_at
+            ),
+            default=None,
+        )
+        if not last or now >= last + interval:
+            return {}
+        if self.order_id._payment_reminder_deadline_passed(last + interval):
+            return {"state": "skipped", "skip_reason": "too_soon"}
+        return {"scheduled_at": last + interval, "wait_reason": "min_interval"}
 
     def _reminder_fail(self, error, now):
         """Mark the reminder failed; it is tried again later a few times."""

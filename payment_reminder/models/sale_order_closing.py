@@ -43,6 +43,9 @@ class PaymentReminderOrderClosingMixin(models.AbstractModel):
                 done=start + len(batch), remaining=len(orders) - start - len(batch)
             )
             commit_unless_testing(self.env)
+            # What a batch read is not needed by the next: memory stays flat
+            # however many orders close (the cache outlives commits).
+            self.env.invalidate_all()
 
     @api.model
     def _payment_reminder_expired_domain(self, company, now):

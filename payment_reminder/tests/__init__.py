@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import test_awaiting_payment
 from . import test_queue_rules
+from . import test_queue_insert
 from . import test_queue_timing
 from . import test_close_unpaid
 from . import test_settings

@@ -419,6 +419,18 @@ class TestCallCapacity(PaymentReminderSendCommon):
         self.assertEqual((control.skip_reason, control.channel), ("control", "phone"))
         self.assertEqual(self.reminder_of(called).channel, "phone")
 
+    def test_a_call_without_agent_or_team_is_planned_unassigned(self):
+        # A shop without reminder team, an order without salesperson: the call
+        # rule still chooses a call, and the capacity rule has no one to count.
+        self.company.payment_reminder_team_ids = False
+        customer = self._customer("Buyer alone", "13900005555")
+        order = self._order(customer, self.MORNING, qty=4, user_id=False)
+        with freeze_time(self.NOW):
+            self.build(self.NOW)
+        reminder = self.reminder_of(order)
+        self.assertEqual((reminder.channel, reminder.state), ("phone", "planned"))
+        self.assertFalse(reminder.user_id)
+
     def test_capacity_is_set_per_agent(self):
         self.assertEqual(self.agent.payment_reminder_call_capacity, 60)
         with Form(self.agent, view="base.view_users_form") as form:

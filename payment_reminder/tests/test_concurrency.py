@@ -101,3 +101,43 @@ class TestConcurrentWorkers(CommittedOrdersCase):
         with self.committed_env() as env:
             self.assertEqual(self._reminders(env).state, "cancelled")
             self.assertEqual(self._messages_sent(env), 0)
+
+
+@tagged("post_install", "-at_install")
+class TestBuildWhileOrdersChange(CommittedOrdersCase):
+    """Issue 14 (soak): orders change while the queue is built (a customer
+    pays, the web shop writes its order): the build still saves its queue."""
+
+    def test_an_order_written_during_the_build_does_not_lose_the_queue(self):
+        changed, other = self.committed_orders(
+            PLACED,
+            [
+                {"name": "Buyer writing", "email": "writing@example.com"},
+                {"name": "Buyer waiting", "email": "waiting@example.com"},
+            ],
+        )
+        with self.committed_env() as env:
+            # The build's snapshot is taken; then another transaction writes
+            # the order and commits before the build links it to its cycle.
+            orders = env["sale.order"].browse([changed, other])
+            self.assertEqual(len(orders.mapped("name")), 2)
+            with self.committed_env() as shop:
+                shop["sale.order"].browse(changed).note = "Gift wrap, please"
+            reminders = env["payment.reminder.queue"]._build(env.company, NOW)
+            self.assertEqual(len(reminders), 2)
+            arms = {r.order_id.id: (r.cycle_id, r.arm) for r in reminders}
+        with self.committed_env() as env:
+            order = env["sale.order"].browse(changed)
+            self.assertFalse(order.reminder_cycle_id, "linked by a later build")
+            self.assertEqual(
+                env["sale.order"].browse(other).reminder_cycle_id.id, arms[other][0].id
+            )
+            # The next build finds the cycle by its first order: no second draw.
+            later = env["payment.reminder.queue"]._build(
+                env.company, NOW + timedelta(minutes=15)
+            )
+            self.assertEqual(order.reminder_cycle_id.id, arms[changed][0].id)
+            self.assertEqual(
+                {r.order_id.id: (r.cycle_id.id, r.arm) for r in later},
+                {key: (cycle.id, arm) for key, (cycle, arm) in arms.items()},
+            )

@@ -181,6 +181,38 @@ class TestSend(PaymentReminderSendCommon):
         )
         self.assertFalse(self.chatter_lines(self.order))
 
+    def test_a_reminder_due_within_the_minimum_interval_waits(self):
+        # Rule 9 at sending: the first reminder went out at 10:00; a final
+        # reminder of the same customer comes due at 10:30 (interval: 2 h).
+        first = self.due_reminder(self.order, "email", shop_time(2026, 11, 11, 10, 0))
+        self.send_due(shop_time(2026, 11, 11, 10, 0))
+        self.assertEqual(first.state, "done")
+        other = self._order(self.customer, PLACED + timedelta(minutes=10))
+        final = self.due_reminder(
+            other, "email", shop_time(2026, 11, 11, 10, 30), step="final"
+        )
+        self.send_due(shop_time(2026, 11, 11, 10, 30))
+        self.assertEqual(
+            (final.state, final.scheduled_at, final.wait_reason),
+            ("planned", shop_time(2026, 11, 11, 12, 0), "min_interval"),
+        )
+        self.send_due(shop_time(2026, 11, 11, 12, 0))
+        self.assertEqual(final.state, "done")
+
+    def test_a_reminder_that_would_wait_past_the_deadline_is_too_soon(self):
+        first = self.due_reminder(self.order, "email", shop_time(2026, 11, 11, 10, 0))
+        self.send_due(shop_time(2026, 11, 11, 10, 0))
+        flash = self._order(
+            self.customer, shop_time(2026, 11, 11, 10, 5), product=self.product_flash
+        )
+        final = self.due_reminder(
+            flash, "email", shop_time(2026, 11, 11, 10, 20), step="final"
+        )
+        self.send_due(shop_time(2026, 11, 11, 10, 20))
+        self.assertEqual(first.state, "done")
+        self.assertEqual((final.state, final.skip_reason), ("skipped", "too_soon"))
+        self.assertFalse(self.chatter_lines(flash))
+
     def test_quiet_hours_never_hold_a_reminder_past_the_deadline(self):
         order = self._order(self.returning_customer, shop_time(2026, 11, 8, 23, 10))
         reminder = self.due_reminder(
