@@ -14,7 +14,7 @@ BUILD_VENV ?= .venv-build
 ODOO      := $(PY) tools/odoo
 export VENV PORT RUN_DB TEST_DB TEST_PORT
 
-.PHONY: help bootstrap run test pytest lint format bench wheel clean
+.PHONY: help bootstrap run test pytest lint format bench soak wheel clean
 
 help:
 	@echo "make run     install $(ADDON) with demo data in DB $(RUN_DB), serve on http://localhost:$(PORT) (admin/admin)"
@@ -23,6 +23,7 @@ help:
 	@echo "make lint    ruff, pylint-odoo, oca-checks-odoo-module/po, prettier (XML)"
 	@echo "make format  ruff format + fixes, prettier --write"
 	@echo "make bench   a Double-11 day of 10k and 100k orders: the figures table (SIZES=2000 for a quick run)"
+	@echo "make soak    two Odoo servers, one DB, load and faults for SOAK_MINUTES=5 (SOAK_ORDERS=2000), invariants checked"
 	@echo "make wheel  build the pip wheel odoo_addon_$(ADDON)-<version>-py3-none-any.whl into dist/"
 	@echo "variables: PORT=$(PORT) TEST_PORT=$(TEST_PORT) ODOO_SRC=... TEST_TAGS=... VERBOSE=1 DEMO=1"
 
@@ -82,6 +83,16 @@ format: $(LINT_STAMP) node_modules/.stamp
 bench: bootstrap
 	@if [ -f bench/double11.py ]; then $(PY) bench/double11.py $(if $(SIZES),--sizes $(SIZES)); \
 	else echo "bench/double11.py does not exist yet"; exit 1; fi
+
+# Two Odoo servers (multi-process) on DB payment_reminder_soak, ports 8269/8270:
+# SOAK_MINUTES of load (SOAK_ORDERS orders at most), faults, SOAK_DRAIN more
+# minutes for the crons (default: SOAK_DEADLINE + 2.5), then the invariants;
+# fails when one breaks. The figures are also saved in var/soak/soak.md.
+SOAK_MINUTES ?= 5
+SOAK_ORDERS  ?= 2000
+export SOAK_MINUTES SOAK_ORDERS SOAK_DEADLINE SOAK_DRAIN
+soak: bootstrap
+	$(PY) bench/soak.py
 
 # OCA-style pip wheel with the whool build backend (payment_reminder/pyproject.toml).
 # whool names it after the addon and takes the version from the manifest (+ ".N",

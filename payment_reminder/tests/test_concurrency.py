@@ -141,3 +141,37 @@ class TestBuildWhileOrdersChange(CommittedOrdersCase):
                 {r.order_id.id: (r.cycle_id.id, r.arm) for r in later},
                 {key: (cycle.id, arm) for key, (cycle, arm) in arms.items()},
             )
+
+    def test_a_replaced_order_written_during_the_build_is_offered_later(self):
+        [first] = self.committed_orders(
+            PLACED, [{"name": "Buyer twice", "email": "twice@example.com"}]
+        )
+        with self.committed_env() as env:
+            # The customer ordered again and that order is confirmed (nothing
+            # left to pay: it needs no prepayment).
+            order = env["sale.order"].browse(first)
+            later = order.copy(
+                {"date_order": PLACED + timedelta(minutes=20), "require_payment": False}
+            )
+            later.action_confirm()
+            later.date_order = PLACED + timedelta(minutes=20)
+            later_id = later.id
+        with self.committed_env() as env:
+            # The build's snapshot is taken; then another transaction writes
+            # the replaced order and commits before the build offers to cancel it.
+            orders = env["sale.order"].browse([first, later_id])
+            self.assertEqual(len(orders.mapped("name")), 2)
+            with self.committed_env() as shop:
+                shop["sale.order"].browse(first).note = "Gift wrap, please"
+            reminders = env["payment.reminder.queue"]._build(env.company, NOW)
+            self.assertEqual(
+                [(r.state, r.skip_reason) for r in reminders],
+                [("skipped", "replaced_by_paid")],
+            )
+        with self.committed_env() as env:
+            order = env["sale.order"].browse(first)
+            self.assertFalse(order.reminder_replaced_by_id, "offered by a later build")
+            env["payment.reminder.queue"]._build(
+                env.company, NOW + timedelta(minutes=15)
+            )
+            self.assertEqual(order.reminder_replaced_by_id.id, later_id)
