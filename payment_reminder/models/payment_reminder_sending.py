@@ -146,8 +146,9 @@ class PaymentReminderSendingMixin(models.AbstractModel):
         cron = self.env["ir.cron"]
         done, seen = 0, []
         while reminders := self._reminder_claim_due(now, seen):
-            reminders._reminder_send(now)
-            done += len(reminders)
+            sendable = reminders._reminder_lock_orders()
+            sendable._reminder_send(now)
+            done += len(sendable)
             seen += reminders.ids
             cron._notify_progress(
                 done=done, remaining=self._reminder_count_due(now, seen)
@@ -189,6 +190,42 @@ class PaymentReminderSendingMixin(models.AbstractModel):
             )
         )
         return self.browse([row[0] for row in rows])
+
+    def _reminder_lock_orders(self):
+        """The claimed reminders whose orders this worker could lock too; the
+        others wait for the next run.
+
+        A payment locks its order, then writes the order's reminders; sending
+        locks the reminders, then writes their orders (their reminder state).
+        Waiting for each other's locks, one of the two would be killed as a
+        deadlock, the whole batch with it. Orders somebody is writing (a
+        payment landing, the web shop) are skipped instead, never waited for.
+        """
+        if not self:
+            return self
+        self.flush_recordset(["order_id", "order_ids"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id FROM sale_order
+                 WHERE id IN (SELECT order_id FROM payment_reminder
+                               WHERE id = ANY(%(ids)s)
+                              UNION
+                              SELECT sale_order_id
+                                FROM payment_reminder_sale_order_rel
+                               WHERE reminder_id = ANY(%(ids)s))
+                 ORDER BY id
+                   FOR UPDATE SKIP LOCKED
+                """,
+                ids=self.ids,
+            )
+        )
+        locked = {row[0] for row in rows}
+        return self.filtered(
+            lambda reminder: locked.issuperset(
+                (reminder.order_ids | reminder.order_id).ids
+            )
+        )
 
     @api.model
     def _reminder_count_due(self, now, seen):

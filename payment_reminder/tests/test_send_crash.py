@@ -246,3 +246,35 @@ class TestSendCrash(CommittedOrdersCase):
             self.assertEqual(len(reminders), len(CHANNELS))
             self.assertEqual(len(set(reminders.mapped("customer_key"))), len(CHANNELS))
             self.assertEqual(set(reminders.mapped("state")), {"planned"})
+
+    def test_an_order_being_paid_holds_its_reminder_without_waiting(self):
+        """Soak test (issue 14): a payment locks its order, then writes its
+        reminders; the sending cron skips the reminders of an order somebody
+        holds (no wait, no deadlock) and sends them at its next run."""
+        self._due_reminders(["email"] * len(CHANNELS))
+        with self.committed_env() as paying:
+            # The payment's transaction holds the first order, uncommitted.
+            paying.cr.execute(
+                "SELECT id FROM sale_order WHERE id = %s FOR UPDATE",
+                [self.order_ids[0]],
+            )
+            with (
+                gateways_stopped(),
+                freeze_time(NOW + timedelta(minutes=5)),
+                self.committed_env() as env,
+            ):
+                # Waiting for the payment's lock fails the test, not hangs it.
+                env.cr.execute("SET LOCAL lock_timeout = '5s'")
+                env["payment.reminder"]._cron_send_due()
+            with self.committed_env() as env:
+                self.assertEqual(
+                    self._reminders(env).mapped("state"),
+                    ["planned"] + ["done"] * (len(CHANNELS) - 1),
+                )
+        with (
+            gateways_stopped(),
+            freeze_time(NOW + timedelta(minutes=10)),
+            self.committed_env() as env,
+        ):
+            env["payment.reminder"]._cron_send_due()
+            self.assertEqual(set(self._reminders(env).mapped("state")), {"done"})
