@@ -3,14 +3,19 @@
 """Saving the queue: the day's candidates become new reminders or refresh the
 planned ones, never two per customer, step and shop day."""
 
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
 from odoo import api, fields, models
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, mute_logger, split_every
 
 from ..const import ROLL_DAYS
 from ..utils import shop_day
+
+_logger = logging.getLogger(__name__)
 
 
 class PaymentReminderQueueSavingMixin(models.AbstractModel):
@@ -261,7 +266,7 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
         :return: the planned reminders kept
         """
         # Ids, not a growing recordset: a union per customer is quadratic.
-        saved = []
+        saved, changes = [], []
         rates = {}
         for candidate in candidates:
             values = self._prepare_reminder_values(company, candidate, now, rates)
@@ -275,7 +280,7 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
                     for name in ("queue_date", "scheduled_at", "window_id"):
                         changed.pop(name, None)
                 if changed:
-                    reminder.write(changed)
+                    changes.append((reminder, changed))
                     taken.add(day_key)
                 saved.append(reminder.id)
                 continue
@@ -285,7 +290,30 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
                 continue
             taken.add((candidate.key, candidate.step, values["queue_date"]))
             to_create.append(values)
+        self._reminder_write_changes(changes)
         return self.env["payment.reminder"].browse(saved)
+
+    @api.model
+    def _reminder_write_changes(self, changes):
+        """Write ``[(planned reminder, changed values)]``, but not on the
+        reminders another transaction wrote while the queue was built (the
+        sending cron, a payment): the build would fail to serialize and be
+        lost entirely. Those keep their values until the next build.
+        """
+        if not changes:
+            return
+        try:
+            # A conflict is expected here, and handled: not logged as an error.
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                for reminder, changed in changes:
+                    reminder.write(changed)
+        except (SerializationFailure, LockNotAvailable):
+            if len(changes) == 1:
+                _logger.info("Reminder %s changed meanwhile: kept.", changes[0][0].id)
+                return
+            half = len(changes) // 2
+            self._reminder_write_changes(changes[:half])
+            self._reminder_write_changes(changes[half:])
 
     @api.model
     def _reminder_changed_values(self, reminder, values):

@@ -175,3 +175,46 @@ class TestBuildWhileOrdersChange(CommittedOrdersCase):
                 env.company, NOW + timedelta(minutes=15)
             )
             self.assertEqual(order.reminder_replaced_by_id.id, later_id)
+
+    def test_a_reminder_written_during_the_build_does_not_lose_the_queue(self):
+        written, other = self.committed_orders(
+            PLACED,
+            [
+                {"name": "Buyer paying", "email": "paying@example.com"},
+                {"name": "Buyer adding", "email": "adding@example.com"},
+            ],
+        )
+        with self.committed_env() as env:
+            env["payment.reminder.queue"]._build(env.company, NOW)
+            # Both orders grow: the next build refreshes both reminders.
+            env["sale.order"].browse([written, other]).order_line.price_unit = 25.0
+        with self.committed_env() as env:
+            reminders = env["payment.reminder"].search(
+                [("order_id", "in", [written, other])]
+            )
+            [before] = set(reminders.mapped("amount_unpaid"))
+            # The build's snapshot is taken; the send cron (or a payment)
+            # writes one of the reminders and commits before the build does.
+            with self.committed_env() as cron:
+                cron["payment.reminder"].search(
+                    [("order_id", "=", written)]
+                ).wait_reason = "link_opened"
+            env["payment.reminder.queue"]._build(
+                env.company, NOW + timedelta(minutes=15)
+            )
+        with self.committed_env() as env:
+            amounts = {
+                r.order_id.id: r.amount_unpaid
+                for r in env["payment.reminder"].search(
+                    [("order_id", "in", [written, other])]
+                )
+            }
+            self.assertEqual(amounts[written], before, "kept by this build")
+            self.assertGreater(amounts[other], before)
+            env["payment.reminder.queue"]._build(
+                env.company, NOW + timedelta(minutes=30)
+            )
+            reminder = env["payment.reminder"].search([("order_id", "=", written)])
+            self.assertEqual(
+                reminder.amount_unpaid, amounts[other], "refreshed by the next build"
+            )
