@@ -67,6 +67,8 @@ NOW = FESTIVAL + timedelta(hours=10)
 SEND_INTERVAL = timedelta(minutes=5)
 # --profile: each step runs under cProfile (slower), its profile kept in var/bench.
 PROFILE = False
+# --send: how many reminders the sending step makes due (default SEND_COUNT).
+SEND_COUNT_RUN = SEND_COUNT
 
 
 def say(message):
@@ -729,6 +731,12 @@ def send_due(env, now):
     )
 
 
+def sent_count(states):
+    """Reminders that went out: sent, or handed to an agent as a call."""
+    sent, calls = states.get("done", 0), states.get("calling", 0)
+    return sent + calls, f"{sent:,} sent, {calls:,} calls handed out"
+
+
 def render_detail_sheet(env, day):
     """The detail sheet of one shop day, as the print wizard asks for it."""
     # Debian's wkhtmltopdf (unpatched Qt) warns on stderr about the header and
@@ -878,13 +886,13 @@ def run_size(table, notes, size, base_url):
             counted("customers"),
         )
     with transaction() as env:
-        due = make_due(env, NOW, SEND_COUNT)
+        due = make_due(env, NOW, SEND_COUNT_RUN)
         states = step(
             env,
             "send",
             f"send {due:,} due reminders",
             lambda: send_due(env, NOW),
-            lambda states: (states.get("done", 0), f"{states.get('done', 0):,} sent"),
+            sent_count,
         )
         say(f"reminders after sending: {states}")
         # Importable once Odoo's addons path is set up.
@@ -1129,9 +1137,16 @@ def main():
         action="store_true",
         help="profile each step (cProfile): var/bench/profile-<size>-<step>.txt",
     )
+    parser.add_argument(
+        "--send",
+        type=int,
+        default=SEND_COUNT,
+        help="how many due reminders the sending step sends (per size)",
+    )
     args = parser.parse_args()
-    global PROFILE  # noqa: PLW0603 - one switch for the whole run
+    global PROFILE, SEND_COUNT_RUN  # noqa: PLW0603 - switches for the whole run
     PROFILE = args.profile
+    SEND_COUNT_RUN = args.send
     odoo.tools.config.parse_config(["-c", args.config, "-d", DB, "--log-level=warn"])
     ensure_database(args.config)
     # The day's copy is the only database this process (and its HTTP server,
