@@ -184,7 +184,7 @@ class PaymentReminderSendingMixin(models.AbstractModel):
             SQL(
                 "SELECT reminder.id %s "
                 "ORDER BY reminder.scheduled_at, reminder.id LIMIT %s "
-                "FOR UPDATE OF reminder SKIP LOCKED",
+                "FOR NO KEY UPDATE OF reminder SKIP LOCKED",
                 self._reminder_due_sql(now, seen),
                 SEND_BATCH_SIZE,
             )
@@ -200,6 +200,12 @@ class PaymentReminderSendingMixin(models.AbstractModel):
         Waiting for each other's locks, one of the two would be killed as a
         deadlock, the whole batch with it. Orders somebody is writing (a
         payment landing, the web shop) are skipped instead, never waited for.
+
+        The lock is the one an UPDATE takes (``FOR NO KEY UPDATE``), not
+        ``FOR UPDATE``: a queue build inserting a reminder of a locked order
+        checks that the order exists, and after a ``FOR UPDATE`` that check
+        fails to serialize and the whole build is lost (the soak test found
+        it).
         """
         if not self:
             return self
@@ -215,7 +221,7 @@ class PaymentReminderSendingMixin(models.AbstractModel):
                                 FROM payment_reminder_sale_order_rel
                                WHERE reminder_id = ANY(%(ids)s))
                  ORDER BY id
-                   FOR UPDATE SKIP LOCKED
+                   FOR NO KEY UPDATE SKIP LOCKED
                 """,
                 ids=self.ids,
             )

@@ -3,6 +3,7 @@
 import time
 from datetime import datetime, timedelta
 
+from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common_workers import CommittedOrdersCase
@@ -140,6 +141,42 @@ class TestBuildWhileOrdersChange(CommittedOrdersCase):
             self.assertEqual(
                 {r.order_id.id: (r.cycle_id.id, r.arm) for r in later},
                 {key: (cycle.id, arm) for key, (cycle, arm) in arms.items()},
+            )
+
+    def test_an_order_locked_by_the_sender_during_the_build_gets_its_reminder(self):
+        """The send cron locks the orders of the reminders it sends and writes
+        them, while a build inserts a new reminder of one of those orders (its
+        final step, say): the build's insert checks that the order exists,
+        which must not fail to serialize against the sender's lock."""
+        [order_id] = self.committed_orders(
+            PLACED, [{"name": "Buyer reminded", "email": "reminded@example.com"}]
+        )
+        with self.committed_env() as env:
+            order = env["sale.order"].browse(order_id)
+            sending = env["payment.reminder"].create(
+                {
+                    "partner_id": order.partner_id.id,
+                    "order_id": order.id,
+                    "order_ids": [Command.set(order.ids)],
+                    "customer_key": order.reminder_customer_key,
+                    "step": "final",
+                    "scheduled_at": PLACED,
+                    "queue_date": PLACED.date(),
+                    "currency_id": order.currency_id.id,
+                    "amount_unpaid": order.amount_total,
+                }
+            )
+        with self.committed_env() as env:
+            # The build's snapshot is taken; then the sender locks the order,
+            # writes it and commits before the build inserts its reminder.
+            self.assertTrue(env["sale.order"].browse(order_id).name)
+            with self.committed_env() as cron:
+                locked = cron["payment.reminder"].browse(sending.id)
+                self.assertEqual(locked._reminder_lock_orders(), locked)
+                cron["sale.order"].browse(order_id).note = "Reminded"
+            reminders = env["payment.reminder.queue"]._build(env.company, NOW)
+            self.assertEqual(
+                [(r.order_id.id, r.step) for r in reminders], [(order_id, "first")]
             )
 
     def test_a_replaced_order_written_during_the_build_is_offered_later(self):
