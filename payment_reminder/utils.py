@@ -1,18 +1,19 @@
 # Copyright 2026 payment_reminder authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Small helpers that are no model: the shop's time and day, what a cron
-needs to work in committed batches beside other workers, the interval of the
-lift, and how long an SMS is."""
+needs to work in committed batches beside other workers and their writes,
+the interval of the lift, and how long an SMS is."""
 
 import math
 import threading
 from datetime import datetime, time, timedelta
 
 import pytz
+from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import fields
 from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 # === TIME === #
 
@@ -99,7 +100,7 @@ def float_to_time(hours):
     return time(minutes // 60, minutes % 60)
 
 
-# === CRONS IN BATCHES === #
+# === CRONS IN BATCHES, BESIDE OTHER WORKERS === #
 
 
 def commit_unless_testing(env):
@@ -124,6 +125,26 @@ def try_advisory_lock(env, company, name):
         )
     )
     return rows[0][0]
+
+
+def savepoint_or_split(env, items, apply, skip, flush=True):
+    """``apply(items)`` in a savepoint; when another transaction changed a row
+    meanwhile (a customer paying, a cron), the half-batches again, and every
+    lone item that still conflicts is passed to ``skip`` (to log it and leave
+    it to the next run), instead of failing the whole transaction.
+
+    The conflicts are expected and handled: not logged as failed queries.
+    """
+    try:
+        with mute_logger("odoo.sql_db"), env.cr.savepoint(flush=flush):
+            apply(items)
+    except (SerializationFailure, LockNotAvailable):
+        if len(items) == 1:
+            skip(items[0])
+            return
+        half = len(items) // 2
+        savepoint_or_split(env, items[:half], apply, skip, flush)
+        savepoint_or_split(env, items[half:], apply, skip, flush)
 
 
 # === STATISTICS === #

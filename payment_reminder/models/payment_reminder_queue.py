@@ -14,12 +14,17 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, time
 
-from psycopg2.errors import LockNotAvailable, SerializationFailure
-
 from odoo import api, models
-from odoo.tools import SQL, mute_logger, split_every
+from odoo.tools import SQL, split_every
 
-from ..utils import shop_day, shop_tz, to_local, to_utc, try_advisory_lock
+from ..utils import (
+    savepoint_or_split,
+    shop_day,
+    shop_tz,
+    to_local,
+    to_utc,
+    try_advisory_lock,
+)
 
 _logger = logging.getLogger(__name__)
 # The cursor's cache entry of the values computed once a build.
@@ -328,12 +333,15 @@ class PaymentReminderQueue(models.AbstractModel):
         another transaction changed it meanwhile (the customer paying it too,
         the shop cancelling it): the whole build would fail to serialize, as
         the soak test's found. The next build offers it again."""
-        try:
-            # A conflict is expected here, and handled: not logged as an error.
-            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                order._payment_reminder_offer_to_cancel_duplicate(later)
-        except (SerializationFailure, LockNotAvailable):
+
+        def offer(batch):
+            for replaced in batch:
+                replaced._payment_reminder_offer_to_cancel_duplicate(later)
+
+        def offer_later(order):
             _logger.info("Order %s changed meanwhile: offered later.", order.id)
+
+        savepoint_or_split(self.env, [order], offer, offer_later)
 
     @api.model
     def _reminder_skip_customers_who_paid_today(self, company, candidates, now):
@@ -602,24 +610,21 @@ class PaymentReminderQueue(models.AbstractModel):
         Those stay unlinked until a later build; their cycle is found by its
         first order meanwhile (``_reminder_cycles_by_first_order``).
         """
-        try:
-            # A conflict is expected here, and handled: not logged as an error.
-            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
-                self.env.execute_query(
-                    SQL(
-                        "UPDATE sale_order SET reminder_cycle_id = link.cycle_id "
-                        "FROM (VALUES %s) AS link(order_id, cycle_id) "
-                        "WHERE sale_order.id = link.order_id",
-                        SQL(", ").join(SQL("(%s, %s)", *pair) for pair in pairs),
-                    )
+
+        def link(batch):
+            self.env.execute_query(
+                SQL(
+                    "UPDATE sale_order SET reminder_cycle_id = link.cycle_id "
+                    "FROM (VALUES %s) AS link(order_id, cycle_id) "
+                    "WHERE sale_order.id = link.order_id",
+                    SQL(", ").join(SQL("(%s, %s)", *pair) for pair in batch),
                 )
-        except (SerializationFailure, LockNotAvailable):
-            if len(pairs) == 1:
-                _logger.info("Order %s changed meanwhile: linked later.", pairs[0][0])
-                return
-            half = len(pairs) // 2
-            self._reminder_link_orders(pairs[:half])
-            self._reminder_link_orders(pairs[half:])
+            )
+
+        def link_later(pair):
+            _logger.info("Order %s changed meanwhile: linked later.", pair[0])
+
+        savepoint_or_split(self.env, pairs, link, link_later, flush=False)
 
     @api.model
     def _reminder_hold_out_control_group(self, company, candidates, now):

@@ -7,13 +7,11 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
-from psycopg2.errors import LockNotAvailable, SerializationFailure
-
 from odoo import api, fields, models
-from odoo.tools import SQL, mute_logger, split_every
+from odoo.tools import SQL, split_every
 
 from ..const import ROLL_DAYS
-from ..utils import shop_day
+from ..utils import savepoint_or_split, shop_day
 
 _logger = logging.getLogger(__name__)
 
@@ -302,18 +300,15 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
         """
         if not changes:
             return
-        try:
-            # A conflict is expected here, and handled: not logged as an error.
-            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                for reminder, changed in changes:
-                    reminder.write(changed)
-        except (SerializationFailure, LockNotAvailable):
-            if len(changes) == 1:
-                _logger.info("Reminder %s changed meanwhile: kept.", changes[0][0].id)
-                return
-            half = len(changes) // 2
-            self._reminder_write_changes(changes[:half])
-            self._reminder_write_changes(changes[half:])
+
+        def write(batch):
+            for reminder, changed in batch:
+                reminder.write(changed)
+
+        def keep(change):
+            _logger.info("Reminder %s changed meanwhile: kept.", change[0].id)
+
+        savepoint_or_split(self.env, changes, write, keep)
 
     @api.model
     def _reminder_changed_values(self, reminder, values):
