@@ -144,16 +144,6 @@ class PaymentReminderChannelMixin(models.AbstractModel):
         )
         return self.env._("email sent")
 
-    @api.model
-    def _reminder_trigger_mail_queue(self):
-        """Odoo's mail scheduled action, started as soon as this transaction
-        commits."""
-        cron = self.env.ref(
-            "mail.ir_cron_mail_scheduler_action", raise_if_not_found=False
-        )
-        if cron:
-            cron.sudo()._trigger()
-
     # --- what the order's chatter keeps --- #
 
     def _reminder_channel_label(self, channel):

@@ -127,9 +127,9 @@ class ReminderSendBatch:
             self.forget(reminder)
         Reminder._reminder_log_notes(self.notes)
         if self.sms_queued:
-            Reminder._reminder_trigger_sms_queue()
+            Reminder._reminder_trigger_cron("sms.ir_cron_sms_scheduler_action")
         if self.mails_queued:
-            Reminder._reminder_trigger_mail_queue()
+            Reminder._reminder_trigger_cron("mail.ir_cron_mail_scheduler_action")
         self.calls, self.notes = [], []
         self.sms_queued = self.mails_queued = False
 
@@ -175,6 +175,14 @@ class PaymentReminderSendingMixin(models.AbstractModel):
             max_retries=MAX_RETRIES,
             seen=seen,
         )
+
+    @api.model
+    def _reminder_trigger_cron(self, xmlid):
+        """Odoo's scheduled action ``xmlid`` (its mail or SMS queue), started
+        as soon as this transaction commits."""
+        cron = self.env.ref(xmlid, raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
 
     @api.model
     def _reminder_claim_due(self, now, seen):

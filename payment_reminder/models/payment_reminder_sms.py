@@ -185,15 +185,6 @@ class PaymentReminderSmsMixin(models.AbstractModel):
             return self.env._("SMS queued (1 segment)")
         return self.env._("SMS queued (%(count)s segments)", count=sms.segments)
 
-    @api.model
-    def _reminder_trigger_sms_queue(self):
-        """Odoo's SMS scheduled action, started as soon as this transaction commits."""
-        cron = self.env.ref(
-            "sms.ir_cron_sms_scheduler_action", raise_if_not_found=False
-        )
-        if cron:
-            cron.sudo()._trigger()
-
     # --- the daily budget --- #
 
     def _reminder_take_sms_budget(self, segments, now):
