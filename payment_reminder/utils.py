@@ -134,7 +134,12 @@ def savepoint_or_split(env, items, apply, skip, flush=True):
     it to the next run), instead of failing the whole transaction.
 
     The conflicts are expected and handled: not logged as failed queries.
+    What was written before is saved first: its conflicts are not the items'.
     """
+    if not items:
+        return
+    if flush:
+        env.cr.flush()
     try:
         with mute_logger("odoo.sql_db"), env.cr.savepoint(flush=flush):
             apply(items)

@@ -146,7 +146,11 @@ class PaymentReminderQueue(models.AbstractModel):
 
     @api.model
     def _reminder_release_expired_promises(self, company, now):
-        """A promise to pay that was not kept puts the order back in the queue."""
+        """A promise to pay that was not kept puts the order back in the queue.
+
+        An order another transaction wrote meanwhile (the customer paying it)
+        keeps its promise until the next build, out of this one's queue.
+        """
         orders = self.env["sale.order"].search(
             [
                 ("company_id", "=", company.id),
@@ -154,11 +158,22 @@ class PaymentReminderQueue(models.AbstractModel):
                 ("reminder_promised_at", "<=", now),
             ]
         )
-        orders.reminder_promised_at = False
+
+        def release(batch):
+            self.env["sale.order"].union(*batch).reminder_promised_at = False
+
+        def release_later(order):
+            _logger.info("Order %s changed meanwhile: released later.", order.id)
+
+        savepoint_or_split(self.env, list(orders), release, release_later)
 
     @api.model
     def _reminder_drop_paid_orders(self, company):
-        """Planned reminders stop covering orders paid since they were planned."""
+        """Planned reminders stop covering orders paid since they were planned.
+
+        A reminder another transaction wrote meanwhile (the payment itself
+        stopping it, the send cron) is left to the next build.
+        """
         reminders = self.env["payment.reminder"].search(
             [
                 ("company_id", "=", company.id),
@@ -166,12 +181,19 @@ class PaymentReminderQueue(models.AbstractModel):
                 ("order_ids.awaiting_payment", "=", False),
             ]
         )
-        for reminder in reminders:
-            paid = reminder.order_ids.filtered(lambda o: not o.awaiting_payment)
-            if reminder.order_id in paid or paid == reminder.order_ids:
-                reminder.write({"state": "skipped", "skip_reason": "paid"})
-            else:
-                reminder.order_ids -= paid
+
+        def drop(batch):
+            for reminder in batch:
+                paid = reminder.order_ids.filtered(lambda o: not o.awaiting_payment)
+                if reminder.order_id in paid or paid == reminder.order_ids:
+                    reminder.write({"state": "skipped", "skip_reason": "paid"})
+                else:
+                    reminder.order_ids -= paid
+
+        def drop_later(reminder):
+            _logger.info("Reminder %s changed meanwhile: dropped later.", reminder.id)
+
+        savepoint_or_split(self.env, list(reminders), drop, drop_later)
 
     @api.model
     def _reminder_unpaid_orders_domain(self, company, now):

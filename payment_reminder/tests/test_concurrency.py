@@ -109,6 +109,16 @@ class TestBuildWhileOrdersChange(CommittedOrdersCase):
     """Issue 14 (soak): orders change while the queue is built (a customer
     pays, the web shop writes its order): the build still saves its queue."""
 
+    def _queued_orders(self, *buyers):
+        """One committed order per buyer, queued by a build at ``NOW``."""
+        order_ids = self.committed_orders(
+            PLACED,
+            [{"name": f"Buyer {b}", "email": f"{b}@example.com"} for b in buyers],
+        )
+        with self.committed_env() as env:
+            env["payment.reminder.queue"]._build(env.company, NOW)
+        return order_ids
+
     def test_an_order_written_during_the_build_does_not_lose_the_queue(self):
         changed, other = self.committed_orders(
             PLACED,
@@ -179,6 +189,41 @@ class TestBuildWhileOrdersChange(CommittedOrdersCase):
                 [(r.order_id.id, r.step) for r in reminders], [(order_id, "first")]
             )
 
+    def test_a_paid_reminder_written_during_the_build_does_not_lose_the_queue(self):
+        """An order is paid and the payment writes its planned reminder while
+        the build drops that reminder too: the build still saves the others'
+        queue, and the next build drops the paid one."""
+        paid, other = self._queued_orders("paid", "waiting")
+        with self.committed_env() as env:
+            # Paid: nothing is left to pay on the order.
+            order = env["sale.order"].browse(paid)
+            order.require_payment = False
+            order.action_confirm()
+        with self.committed_env() as env:
+            reminders = env["payment.reminder"].search(
+                [("order_id", "in", [paid, other])]
+            )
+            self.assertEqual(set(reminders.mapped("state")), {"planned"})
+            # The build's snapshot is taken; then the payment writes the
+            # reminder of the paid order and commits before the build does.
+            with self.committed_env() as payment:
+                payment["payment.reminder"].search(
+                    [("order_id", "=", paid)]
+                ).wait_reason = "link_opened"
+            saved = env["payment.reminder.queue"]._build(
+                env.company, NOW + timedelta(minutes=15)
+            )
+            self.assertEqual(saved.order_id.ids, [other])
+        with self.committed_env() as env:
+            reminder = env["payment.reminder"].search([("order_id", "=", paid)])
+            self.assertEqual(reminder.state, "planned", "dropped by the next build")
+            env["payment.reminder.queue"]._build(
+                env.company, NOW + timedelta(minutes=30)
+            )
+            self.assertEqual(
+                (reminder.state, reminder.skip_reason), ("skipped", "paid")
+            )
+
     def test_a_replaced_order_written_during_the_build_is_offered_later(self):
         [first] = self.committed_orders(
             PLACED, [{"name": "Buyer twice", "email": "twice@example.com"}]
@@ -214,15 +259,8 @@ class TestBuildWhileOrdersChange(CommittedOrdersCase):
             self.assertEqual(order.reminder_replaced_by_id.id, later_id)
 
     def test_a_reminder_written_during_the_build_does_not_lose_the_queue(self):
-        written, other = self.committed_orders(
-            PLACED,
-            [
-                {"name": "Buyer paying", "email": "paying@example.com"},
-                {"name": "Buyer adding", "email": "adding@example.com"},
-            ],
-        )
+        written, other = self._queued_orders("paying", "adding")
         with self.committed_env() as env:
-            env["payment.reminder.queue"]._build(env.company, NOW)
             # Both orders grow: the next build refreshes both reminders.
             env["sale.order"].browse([written, other]).order_line.price_unit = 25.0
         with self.committed_env() as env:
