@@ -565,6 +565,7 @@ class Facts:
     outcomes: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
     faults: list = field(default_factory=list)  # lines for the report
+    ended_at: str = ""  # UTC, when the servers stopped: the checks' "now"
 
 
 class Driver:
@@ -916,6 +917,9 @@ def check_invariants(cr, plan, facts, gateway):
         "interval": timedelta(minutes=plan.min_interval),
         "stuck": STUCK_AFTER,
         "orders": list(map(int, facts.orders)),
+        # Checked again later (--check-only), the run still ends when the
+        # servers stopped: nothing was due to happen after that.
+        "ended": facts.ended_at or datetime.utcnow().isoformat(),
     }
     results = []
 
@@ -959,11 +963,16 @@ def check_invariants(cr, plan, facts, gateway):
         "reminder sent after the payment was recorded, not flagged",
         after_payment.get(False, 0),
     )
-    share = flagged / sent if sent else 0.0
+    # The addon flags every reminder that went out while a payment was under
+    # way (the customer on the payment page); the races this bound is about
+    # are those that went out after the payment was recorded.
+    races = after_payment.get(True, 0)
+    share = races / sent if sent else 0.0
     add(
         f"flagged 'sent after payment' over {MAX_SENT_AFTER_PAYMENT:.1%} of sent",
         int(share >= MAX_SENT_AFTER_PAYMENT),
-        f"{flagged} of {sent} ({share:.2%})",
+        f"{races} of {sent} ({share:.2%}) sent after the payment was recorded; "
+        f"{flagged - races} more flagged, sent while a payment was under way",
     )
     # A run in which nothing went out proves nothing: the first short runs
     # held every invariant without a reminder sent (the queue was never
@@ -1042,7 +1051,7 @@ def check_invariants(cr, plan, facts, gateway):
                 GROUP BY order_id, step HAVING count(*) > 1) dup""",
         ),
     )
-    now = "(now() AT TIME ZONE 'UTC')"
+    now = "%(ended)s::timestamp"
     add(
         "reminder stuck planned past its time (two cron periods)",
         count(
@@ -1437,6 +1446,7 @@ def run(plan):
         for server in servers:
             server.stop()
     facts = driver.facts
+    facts.ended_at = datetime.utcnow().isoformat()
     save_facts(facts)
     with psycopg2.connect(dbname=DB, application_name="soak-check") as conn:
         with conn.cursor() as cr:
