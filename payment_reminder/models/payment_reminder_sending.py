@@ -7,8 +7,10 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
+from psycopg2.errors import SerializationFailure
+
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from ..const import MAX_RETRIES, RETRY_DELAY, SEND_BATCH_SIZE
 from ..utils import commit_unless_testing
@@ -143,6 +145,8 @@ class PaymentReminderSendingMixin(models.AbstractModel):
         """Send the reminders that are due, batch by batch, each claimed once."""
         now = fields.Datetime.now()
         self._reminder_flag_recent_payments(now)
+        # Each claim starts a transaction of its own (see _reminder_claim_due).
+        commit_unless_testing(self.env)
         cron = self.env["ir.cron"]
         done, seen = 0, []
         while reminders := self._reminder_claim_due(now, seen):
@@ -187,16 +191,27 @@ class PaymentReminderSendingMixin(models.AbstractModel):
     @api.model
     def _reminder_claim_due(self, now, seen):
         """Lock a batch of due reminders; rows another worker holds are skipped,
-        so two workers never send the same reminder."""
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT reminder.id %s "
-                "ORDER BY reminder.scheduled_at, reminder.id LIMIT %s "
-                "FOR NO KEY UPDATE OF reminder SKIP LOCKED",
-                self._reminder_due_sql(now, seen),
-                SEND_BATCH_SIZE,
-            )
-        )
+        so two workers never send the same reminder.
+
+        A row another transaction wrote since this one began (a queue build
+        refreshing it, a payment) cannot be locked: the run ends there, and
+        the next one, a new transaction, claims it.
+        """
+        try:
+            # A conflict is expected here, and handled: not logged as an error.
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
+                rows = self.env.execute_query(
+                    SQL(
+                        "SELECT reminder.id %s "
+                        "ORDER BY reminder.scheduled_at, reminder.id LIMIT %s "
+                        "FOR NO KEY UPDATE OF reminder SKIP LOCKED",
+                        self._reminder_due_sql(now, seen),
+                        SEND_BATCH_SIZE,
+                    )
+                )
+        except SerializationFailure:
+            _logger.info("Due reminders changed meanwhile: sent at the next run.")
+            return self.browse()
         return self.browse([row[0] for row in rows])
 
     def _reminder_lock_orders(self):

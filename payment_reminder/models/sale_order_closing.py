@@ -11,7 +11,7 @@ from odoo.osv import expression
 from odoo.tools import format_amount, format_datetime
 
 from ..const import CLOSE_BATCH_SIZE
-from ..utils import commit_unless_testing
+from ..utils import commit_unless_testing, savepoint_or_split
 
 _logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class PaymentReminderOrderClosingMixin(models.AbstractModel):
         cron = self.env["ir.cron"]
         for start in range(0, len(orders), CLOSE_BATCH_SIZE):
             batch = orders[start : start + CLOSE_BATCH_SIZE]
-            batch._payment_reminder_close_expired()
+            batch._payment_reminder_close_expired_beside_others()
             cron._notify_progress(
                 done=start + len(batch), remaining=len(orders) - start - len(batch)
             )
@@ -68,6 +68,20 @@ class PaymentReminderOrderClosingMixin(models.AbstractModel):
             ("reminder_promised_at", "=", False),
             ("reminder_promised_at", "<=", now),
         ]
+
+    def _payment_reminder_close_expired_beside_others(self):
+        """Close these expired orders, but not those another transaction wrote
+        meanwhile (most likely the customer paying at the last minute): the
+        whole batch would fail to serialize. Those wait for the next run,
+        which sees what the other transaction did."""
+
+        def close(batch):
+            self.browse().union(*batch)._payment_reminder_close_expired()
+
+        def close_later(order):
+            _logger.info("Order %s changed meanwhile: closed later.", order.id)
+
+        savepoint_or_split(self.env, list(self), close, close_later)
 
     def _payment_reminder_close_expired(self):
         """Close these expired orders, never one with a payment under way."""

@@ -3,6 +3,8 @@
 import time
 from datetime import datetime, timedelta
 
+from freezegun import freeze_time
+
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -106,8 +108,9 @@ class TestConcurrentWorkers(CommittedOrdersCase):
 
 @tagged("post_install", "-at_install")
 class TestBuildWhileOrdersChange(CommittedOrdersCase):
-    """Issue 14 (soak): orders change while the queue is built (a customer
-    pays, the web shop writes its order): the build still saves its queue."""
+    """Issue 14 (soak): orders and reminders change while the crons run (a
+    customer pays, the web shop writes its order): the queue build still
+    saves its queue, the send and close crons still do the rest."""
 
     def _queued_orders(self, *buyers):
         """One committed order per buyer, queued by a build at ``NOW``."""
@@ -293,3 +296,54 @@ class TestBuildWhileOrdersChange(CommittedOrdersCase):
             self.assertEqual(
                 reminder.amount_unpaid, amounts[other], "refreshed by the next build"
             )
+
+    def test_a_reminder_written_while_the_sender_claims_is_sent_next_run(self):
+        first, second = self._queued_orders("claimed", "rewritten")
+        with self.committed_env() as env:
+            reminders = env["payment.reminder"].search(
+                [("order_id", "in", [first, second])]
+            )
+            reminders.write({"channel": "email", "scheduled_at": NOW})
+        with self.committed_env() as env:
+            # The send run's transaction began; then a build refreshes one of
+            # the due reminders and commits before the run claims it.
+            due = env["payment.reminder"].browse(reminders.ids)
+            self.assertEqual(set(due.mapped("state")), {"planned"})
+            with self.committed_env() as build:
+                build["payment.reminder"].search(
+                    [("order_id", "=", second)]
+                ).amount_unpaid += 1.0
+            with freeze_time(NOW + timedelta(minutes=1)):
+                env["payment.reminder"]._cron_send_due()
+            self.assertEqual(set(due.mapped("state")), {"planned"})
+        with self.committed_env() as env, freeze_time(NOW + timedelta(minutes=2)):
+            env["payment.reminder"]._cron_send_due()
+            self.assertEqual(
+                set(env["payment.reminder"].browse(reminders.ids).mapped("state")),
+                {"done"},
+            )
+
+    def test_an_order_written_while_it_closes_is_closed_next_run(self):
+        """The close cron's batch holds an order a customer is paying (its
+        transaction wrote the order): the others close, that one waits for
+        the next run, which sees what the payment did."""
+        paying, other = self.committed_orders(
+            PLACED,
+            [
+                {"name": "Buyer late", "email": "late@example.com"},
+                {"name": "Buyer gone", "email": "gone@example.com"},
+            ],
+        )
+        later = PLACED + timedelta(days=10)
+        with self.committed_env() as env:
+            orders = env["sale.order"].browse([paying, other])
+            self.assertTrue(all(o.payment_deadline < later for o in orders))
+            with self.committed_env() as payment:
+                payment["sale.order"].browse(paying).note = "Paying now"
+            env["sale.order"]._cron_close_unpaid(now=later)
+            self.assertEqual(
+                {o.id: o.state for o in orders}, {paying: "sent", other: "cancel"}
+            )
+        with self.committed_env() as env:
+            env["sale.order"]._cron_close_unpaid(now=later)
+            self.assertEqual(env["sale.order"].browse(paying).state, "cancel")
