@@ -27,7 +27,8 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
         A customer already reminded about exactly these orders, or already
         reminded (or skipped) at this step on that day, gets nothing new; the
         unique index on (company, customer, step, day) guards this against
-        concurrent builders too.
+        concurrent builders too. An order is reminded once per step, whatever
+        key its customer had then (``_reminder_orders_covered``).
         """
         Reminder = self.env["payment.reminder"]
         # Every field a refresh compares, read at once for the whole day.
@@ -46,20 +47,48 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
             (r.customer_key, r.step): r for r in existing if r.state == "planned"
         }
         taken = {(r.customer_key, r.step, r.queue_date) for r in existing}
-        covered = defaultdict(lambda: self.env["sale.order"])
-        for reminder in existing.filtered(lambda r: r.state != "planned"):
-            covered[(reminder.customer_key, reminder.step)] |= reminder.order_ids
+        orders = self.env["sale.order"].union(*(c.orders for c in candidates))
+        covered = self._reminder_orders_covered(
+            company, candidates, orders, existing, now
+        )
         to_create = []
         # Only a reminder done changes what an unpaid order's reminder state
         # says: planning or skipping one leaves it as it is, so the day's
         # orders are not recomputed (and rewritten) for nothing.
-        orders = self.env["sale.order"].union(*(c.orders for c in candidates))
         protected = [self.env["sale.order"]._fields["reminder_state"]]
         with self.env.protecting(protected, orders):
             saved = self._reminder_save_candidates(
                 company, candidates, now, planned, taken, covered, to_create
             )
             return saved | self._reminder_create(to_create)
+
+    @api.model
+    def _reminder_orders_covered(self, company, candidates, orders, existing, now):
+        """The orders each step already reminded (or skipped) or queued, of
+        ``orders``: by the candidates' own reminders (``existing``) and by the
+        reminders of another customer key. Rule 3 keys a customer by mobile
+        number: one who changes it after a reminder is a new key, but their
+        orders were reminded at that step already (the soak test found them
+        reminded twice).
+
+        :return: {step: sale.order}
+        """
+        others = self.env["payment.reminder"].search_fetch(
+            [
+                ("company_id", "=", company.id),
+                ("order_ids", "in", orders.ids),
+                ("customer_key", "not in", [c.key for c in candidates]),
+                ("step", "in", list({c.step for c in candidates})),
+                "|",
+                ("state", "=", "planned"),
+                ("scheduled_at", ">=", now - timedelta(days=ROLL_DAYS + 3)),
+            ],
+            ["order_ids", "step"],
+        )
+        covered = defaultdict(lambda: self.env["sale.order"])
+        for reminder in others | existing.filtered(lambda r: r.state != "planned"):
+            covered[reminder.step] |= reminder.order_ids
+        return covered
 
     @api.model
     def _reminder_create(self, values_list):
@@ -282,7 +311,7 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
                     taken.add(day_key)
                 saved.append(reminder.id)
                 continue
-            if not (candidate.orders - covered[(candidate.key, candidate.step)]):
+            if not (candidate.orders - covered[candidate.step]):
                 continue
             if (candidate.key, candidate.step, values["queue_date"]) in taken:
                 continue

@@ -337,6 +337,20 @@ class TestQueueIdempotency(PaymentReminderCommon):
         self.build(NOW + timedelta(minutes=15))
         self.assertEqual(self.Reminder.search_count([]), count)
 
+    def test_a_new_mobile_number_does_not_remind_an_order_again(self):
+        """Rule 3 keys a customer by mobile number: a customer who changes it
+        after the first reminder is a new key, but the order was reminded at
+        that step already (the soak test found it reminded twice)."""
+        order = self._order(self.customer, MORNING)
+        self.build(NOW)
+        reminder = self.reminders_of(self.customer)
+        self.mark_done(reminder, NOW + timedelta(minutes=5))
+        key = order.reminder_customer_key
+        self.customer.mobile = "+86 139 1234 5678"
+        self.assertNotEqual(order.reminder_customer_key, key)
+        self.build(NOW + timedelta(hours=3))
+        self.assertEqual(self.reminders_of(self.customer, step="first"), reminder)
+
     def test_order_paid_between_two_runs_is_dropped(self):
         order = self._order(self.customer, MORNING)
         self.build(NOW)
