@@ -33,14 +33,8 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
         Reminder = self.env["payment.reminder"]
         # Every field a refresh compares, read at once for the whole day.
         existing = Reminder.search_fetch(
-            [
-                ("company_id", "=", company.id),
-                ("customer_key", "in", [c.key for c in candidates]),
-                ("step", "in", list({c.step for c in candidates})),
-                "|",
-                ("state", "=", "planned"),
-                ("scheduled_at", ">=", now - timedelta(days=ROLL_DAYS + 3)),
-            ],
+            [("customer_key", "in", [c.key for c in candidates])]
+            + self._reminder_current_domain(company, candidates, now),
             self._reminder_saved_fields(),
         )
         planned = {
@@ -63,6 +57,18 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
             return saved | self._reminder_create(to_create)
 
     @api.model
+    def _reminder_current_domain(self, company, candidates, now):
+        """The company's reminders of the candidates' steps a build compares
+        with: the planned ones, and those of the days a reminder may roll to."""
+        return [
+            ("company_id", "=", company.id),
+            ("step", "in", list({c.step for c in candidates})),
+            "|",
+            ("state", "=", "planned"),
+            ("scheduled_at", ">=", now - timedelta(days=ROLL_DAYS + 3)),
+        ]
+
+    @api.model
     def _reminder_orders_covered(self, company, candidates, orders, existing, now):
         """The orders each step already reminded (or skipped) or queued, of
         ``orders``: by the candidates' own reminders (``existing``) and by the
@@ -75,14 +81,10 @@ class PaymentReminderQueueSavingMixin(models.AbstractModel):
         """
         others = self.env["payment.reminder"].search_fetch(
             [
-                ("company_id", "=", company.id),
                 ("order_ids", "in", orders.ids),
                 ("customer_key", "not in", [c.key for c in candidates]),
-                ("step", "in", list({c.step for c in candidates})),
-                "|",
-                ("state", "=", "planned"),
-                ("scheduled_at", ">=", now - timedelta(days=ROLL_DAYS + 3)),
-            ],
+            ]
+            + self._reminder_current_domain(company, candidates, now),
             ["order_ids", "step"],
         )
         covered = defaultdict(lambda: self.env["sale.order"])
